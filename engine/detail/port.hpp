@@ -1,0 +1,56 @@
+// Type-erased bases of an operator instance's input and output ports, which the
+// worker drives without knowing record types.
+#pragma once
+
+#include <cstdint>
+
+#include <sluice/engine/epoch.hpp>
+
+namespace sluice::detail {
+
+class OperatorBase;
+
+class InputPortBase {
+ public:
+  InputPortBase(OperatorBase& op, std::uint32_t port) : op_(op), port_(port) {}
+  virtual ~InputPortBase() = default;
+  InputPortBase(const InputPortBase&) = delete;
+  InputPortBase& operator=(const InputPortBase&) = delete;
+
+  // True if a remote peer may have delivered a batch not yet pulled (driver poll).
+  virtual bool has_remote_data() const = 0;
+  // True if any batch is waiting, local or remote.
+  virtual bool has_data() const = 0;
+
+  OperatorBase& op() const { return op_; }
+  std::uint32_t port() const { return port_; }
+  // The frontier of this input as last delivered by the worker's progress tracker.
+  const Frontier& frontier() const { return frontier_; }
+  void set_frontier(Frontier f) { frontier_ = f; }
+
+ private:
+  OperatorBase& op_;
+  std::uint32_t port_;
+  Frontier frontier_{0};
+};
+
+class OutputPortBase {
+ public:
+  explicit OutputPortBase(OperatorBase& op, std::uint32_t port) : op_(op), port_(port) {}
+  virtual ~OutputPortBase() = default;
+  OutputPortBase(const OutputPortBase&) = delete;
+  OutputPortBase& operator=(const OutputPortBase&) = delete;
+
+  // Sends everything buffered. Called at the end of every activation, so no record
+  // outlives the activation (and the capability) it was produced under.
+  virtual void flush() = 0;
+
+  OperatorBase& op() const { return op_; }
+  std::uint32_t port() const { return port_; }
+
+ private:
+  OperatorBase& op_;
+  std::uint32_t port_;
+};
+
+}  // namespace sluice::detail

@@ -1,0 +1,204 @@
+// The EdgePusher of each pact, and how an input port's edge is wired on a worker.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include <sluice/engine/batch.hpp>
+#include <sluice/engine/detail/graph.hpp>
+#include <sluice/engine/detail/input_queue.hpp>
+#include <sluice/engine/detail/output_buffer.hpp>
+#include <sluice/engine/detail/run_shared.hpp>
+#include <sluice/engine/detail/worker.hpp>
+#include <sluice/engine/key_hash.hpp>
+#include <sluice/engine/pact.hpp>
+
+namespace sluice::detail {
+
+// The channels of one exchange or broadcast edge between this process's workers:
+// channel[from][to], none on the diagonal (a worker delivers to itself directly).
+template <class T>
+struct Mesh {
+  std::vector<std::vector<std::unique_ptr<QueueChannel<Batch<T>>>>> channel;
+};
+
+template <class T>
+std::shared_ptr<void> make_mesh(RunShared& shared) {
+  auto mesh = std::make_shared<Mesh<T>>();
+  mesh->channel.resize(shared.workers);
+  for (std::uint32_t from = 0; from < shared.workers; ++from) {
+    mesh->channel[from].resize(shared.workers);
+    for (std::uint32_t to = 0; to < shared.workers; ++to) {
+      if (from != to) mesh->channel[from][to] = shared.make_queue<Batch<T>>(to);
+    }
+  }
+  return mesh;
+}
+
+template <class T>
+class PipelinePusher final : public EdgePusher<T> {
+ public:
+  PipelinePusher(OperatorBase& producer, InputQueue<T>& target)
+      : producer_(producer), target_(target) {}
+
+  void push(Epoch epoch, std::vector<T>& items) override {
+    producer_.record(target_.location(), epoch, +1);
+    target_.push_local(Batch<T>{epoch, std::move(items)});
+    items = std::vector<T>();
+  }
+
+ private:
+  OperatorBase& producer_;
+  InputQueue<T>& target_;
+};
+
+// Sends a batch to one worker: locally by move, remotely through its channel.
+template <class T>
+class Fanout {
+ public:
+  Fanout(OperatorBase& producer, InputQueue<T>& local, std::vector<Pusher<Batch<T>>*> remote)
+      : producer_(producer), local_(local), remote_(std::move(remote)) {}
+
+  void send(std::uint32_t worker, Epoch epoch, std::vector<T>&& items) {
+    producer_.record(local_.location(), epoch, +1);
+    if (worker == producer_.worker_index()) {
+      local_.push_local(Batch<T>{epoch, std::move(items)});
+    } else {
+      remote_[worker]->push(Batch<T>{epoch, std::move(items)});
+    }
+  }
+  std::uint32_t workers() const { return static_cast<std::uint32_t>(remote_.size()); }
+
+ private:
+  OperatorBase& producer_;
+  InputQueue<T>& local_;
+  std::vector<Pusher<Batch<T>>*> remote_;  // indexed by worker; null for this worker
+};
+
+template <class T, class KeyFn>
+class ExchangePusher final : public EdgePusher<T> {
+ public:
+  ExchangePusher(Fanout<T> fanout, KeyFn key, std::size_t batch_size)
+      : fanout_(std::move(fanout)), key_(std::move(key)), batch_size_(batch_size) {
+    buffers_.resize(fanout_.workers());
+    for (auto& b : buffers_) b.reserve(batch_size_);
+  }
+
+  void push(Epoch epoch, std::vector<T>& items) override {
+    if (epoch != epoch_) {
+      flush();
+      epoch_ = epoch;
+    }
+    const std::uint32_t workers = fanout_.workers();
+    for (T& record : items) {
+      const std::uint32_t w = route(hash_key(key_(std::as_const(record))), workers);
+      auto& buffer = buffers_[w];
+      buffer.push_back(std::move(record));
+      if (buffer.size() >= batch_size_) send(w);
+    }
+    items.clear();
+  }
+
+  void flush() override {
+    for (std::uint32_t w = 0; w < buffers_.size(); ++w) {
+      if (!buffers_[w].empty()) send(w);
+    }
+  }
+
+ private:
+  void send(std::uint32_t w) {
+    fanout_.send(w, epoch_, std::move(buffers_[w]));
+    buffers_[w] = std::vector<T>();
+    buffers_[w].reserve(batch_size_);
+  }
+
+  Fanout<T> fanout_;
+  KeyFn key_;
+  std::size_t batch_size_;
+  Epoch epoch_ = 0;
+  std::vector<std::vector<T>> buffers_;
+};
+
+template <class T>
+class BroadcastPusher final : public EdgePusher<T> {
+ public:
+  explicit BroadcastPusher(Fanout<T> fanout) : fanout_(std::move(fanout)) {}
+
+  void push(Epoch epoch, std::vector<T>& items) override {
+    const std::uint32_t workers = fanout_.workers();
+    for (std::uint32_t w = 0; w + 1 < workers; ++w) {
+      fanout_.send(w, epoch, std::vector<T>(items));
+    }
+    fanout_.send(workers - 1, epoch, std::move(items));
+    items = std::vector<T>();
+  }
+
+ private:
+  Fanout<T> fanout_;
+};
+
+// Wires one worker's end of a mesh into a Fanout, and registers the incoming side.
+template <class T>
+Fanout<T> wire_mesh(Worker& worker, OperatorBase& from, InputQueue<T>& in, void* mesh_ptr) {
+  auto& mesh = *static_cast<Mesh<T>*>(mesh_ptr);
+  const std::uint32_t me = worker.index();
+  std::vector<Pusher<Batch<T>>*> remote(worker.peers(), nullptr);
+  for (std::uint32_t w = 0; w < worker.peers(); ++w) {
+    if (w == me) continue;
+    remote[w] = mesh.channel[me][w].get();
+    in.add_remote(mesh.channel[w][me].get());
+  }
+  if (worker.peers() > 1) worker.watch_remote_input(in);
+  return Fanout<T>(from, in, std::move(remote));
+}
+
+// The InputDesc of an input port of type T fed from `from` under `pact`.
+template <class T, class Pact>
+InputDesc input_desc(progress::Source from, Pact pact, std::uint32_t edge) {
+  InputDesc desc;
+  desc.from = from;
+  desc.edge = edge;
+  desc.make_port = [](OperatorBase& op, std::uint32_t port) -> std::unique_ptr<InputPortBase> {
+    return std::make_unique<InputQueue<T>>(op, port);
+  };
+  const std::uint32_t out_port = from.port;
+  auto ports = [out_port](OperatorBase& producer, OperatorBase& consumer, std::uint32_t port)
+      -> std::pair<OutputBuffer<T>&, InputQueue<T>&> {
+    return {static_cast<OutputBuffer<T>&>(producer.output(out_port)),
+            static_cast<InputQueue<T>&>(consumer.input(port))};
+  };
+  if constexpr (std::is_same_v<Pact, Pipeline>) {
+    desc.pact = PactKind::Pipeline;
+    desc.connect = [ports](Worker&, OperatorBase& producer, OperatorBase& consumer,
+                           std::uint32_t port, void*) {
+      auto [out, in] = ports(producer, consumer, port);
+      out.add_edge(std::make_unique<PipelinePusher<T>>(producer, in));
+    };
+  } else if constexpr (std::is_same_v<Pact, Broadcast>) {
+    desc.pact = PactKind::Broadcast;
+    desc.make_mesh = make_mesh<T>;
+    desc.connect = [ports](Worker& worker, OperatorBase& producer, OperatorBase& consumer,
+                           std::uint32_t port, void* mesh) {
+      auto [out, in] = ports(producer, consumer, port);
+      out.add_edge(std::make_unique<BroadcastPusher<T>>(wire_mesh(worker, producer, in, mesh)));
+    };
+  } else {
+    desc.pact = PactKind::Exchange;
+    desc.make_mesh = make_mesh<T>;
+    desc.connect = [ports, key = std::move(pact.key)](Worker& worker, OperatorBase& producer,
+                                                      OperatorBase& consumer, std::uint32_t port,
+                                                      void* mesh) {
+      auto [out, in] = ports(producer, consumer, port);
+      if (worker.peers() == 1) {
+        out.add_edge(std::make_unique<PipelinePusher<T>>(producer, in));
+        return;
+      }
+      using Key = decltype(key);
+      out.add_edge(std::make_unique<ExchangePusher<T, Key>>(
+          wire_mesh(worker, producer, in, mesh), key, worker.config().batch_size));
+    };
+  }
+  return desc;
+}
+
+}  // namespace sluice::detail

@@ -1,0 +1,81 @@
+// Errors a run reports. Every error names what failed and what to fix; errors
+// from a step also name the step path, the worker and the epoch.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <typeinfo>
+
+#include <sluice/engine/epoch.hpp>
+
+namespace sluice {
+
+// Base of every error sluice throws.
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Bad configuration or graph construction (unknown flag value, duplicate step id,
+// an unreadable input): refused before any data moves.
+class ConfigError : public Error {
+ public:
+  using Error::Error;
+};
+
+// A step failed while running: a user function threw, or a record was malformed.
+class StepError : public Error {
+ public:
+  StepError(std::string step, std::optional<std::uint32_t> worker, std::optional<Epoch> epoch,
+            std::string reason, std::string item = {});
+
+  const std::string& step() const { return step_; }
+  std::optional<std::uint32_t> worker() const { return worker_; }
+  std::optional<Epoch> epoch() const { return epoch_; }
+  const std::string& reason() const { return reason_; }
+  const std::string& item() const { return item_; }  // empty when no single item is to blame
+
+ private:
+  std::string step_;
+  std::optional<std::uint32_t> worker_;
+  std::optional<Epoch> epoch_;
+  std::string reason_;
+  std::string item_;
+};
+
+// Thrown inside a step's user code: "this item is at fault"; the runtime adds the
+// step, worker and epoch. Built-in operators wrap user exceptions into it.
+class ItemError : public Error {
+ public:
+  ItemError(std::string reason, std::string item)
+      : Error(std::move(reason)), item_(std::move(item)) {}
+  const std::string& item() const { return item_; }
+
+ private:
+  std::string item_;
+};
+
+namespace detail {
+std::string truncate_rendering(std::string s);
+std::string demangled_type_name(const std::type_info& type);
+}  // namespace detail
+
+// A short human rendering of a record for error messages: operator<< when the type
+// has one, otherwise its type name. At most ~200 characters.
+template <class T>
+std::string render(const T& value) {
+  if constexpr (requires(std::ostream& os) { os << value; }) {
+    std::ostringstream os;
+    os << value;
+    return detail::truncate_rendering(os.str());
+  } else if constexpr (requires { value.first; value.second; }) {
+    return detail::truncate_rendering("(" + render(value.first) + ", " + render(value.second) + ")");
+  } else {
+    return "<" + detail::demangled_type_name(typeid(T)) + ">";
+  }
+}
+
+}  // namespace sluice

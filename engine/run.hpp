@@ -1,0 +1,15 @@
+// The in-process entry point: run a dataflow on `config.workers` worker threads
+// until every source is exhausted and every frontier is empty.
+#pragma once
+
+#include <sluice/engine/dataflow.hpp>
+#include <sluice/engine/run_config.hpp>
+
+namespace sluice {
+
+// Blocks until the run completes. Throws ConfigError for a bad configuration (before
+// any data moves) and StepError (the first failure; the other workers are stopped)
+// when a step fails. The Dataflow may be run again afterwards.
+void run(const Dataflow& flow, const RunConfig& config = {});
+
+}  // namespace sluice

@@ -1,0 +1,206 @@
+// OperatorContext and the typed handles an operator's logic uses on every
+// activation: read input batches, write output at an epoch it may produce at,
+// hold capabilities, and ask to be notified when its input frontiers pass an epoch.
+//
+// Everything here is used from the operator's own fiber only (not thread-safe);
+// Activator is the one handle meant for other threads.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+#include <sluice/engine/batch.hpp>
+#include <sluice/engine/detail/input_queue.hpp>
+#include <sluice/engine/detail/operator_base.hpp>
+#include <sluice/engine/detail/output_buffer.hpp>
+#include <sluice/operators/capability.hpp>
+
+namespace sluice {
+
+// Port tokens returned by OperatorBuilder, used to reach the handles at run time.
+template <class T>
+struct InputPort {
+  std::uint32_t index;
+};
+template <class T>
+struct OutputPort {
+  std::uint32_t index;
+};
+
+// A batch being consumed: its records, its epoch, and the right to produce output at
+// that epoch while it is being processed (or later, through retain()).
+template <class T>
+class InputBatch {
+ public:
+  InputBatch(detail::OperatorBase& op, Batch<T>& batch) : op_(op), batch_(batch) {}
+  Epoch epoch() const { return batch_.epoch; }
+  std::vector<T>& items() { return batch_.items; }
+  std::size_t size() const { return batch_.items.size(); }
+  auto begin() { return batch_.items.begin(); }
+  auto end() { return batch_.items.end(); }
+  // A capability at this batch's epoch, for output after this activation ends.
+  Capability retain() const {
+    op_.record_capability(batch_.epoch, +1);
+    return Capability(&op_, batch_.epoch);
+  }
+
+ private:
+  detail::OperatorBase& op_;
+  Batch<T>& batch_;
+};
+
+template <class T>
+class InputHandle {
+ public:
+  explicit InputHandle(detail::InputQueue<T>& queue) : queue_(queue) {}
+
+  // Calls f(InputBatch<T>&) for every batch that has arrived, in arrival order
+  // (epochs may interleave; see DESIGN.md: stateful operators reorder by epoch).
+  template <class F>
+  void for_each(F&& f) {
+    Batch<T> batch;
+    auto& op = queue_.op();
+    while (queue_.pull(batch)) {
+      op.current_epoch = batch.epoch;
+      InputBatch<T> view(op, batch);
+      f(view);
+    }
+    op.current_epoch.reset();
+  }
+  // Takes one batch (consumed: counted as delivered). False if none is waiting.
+  bool pull(Batch<T>& out) { return queue_.pull(out); }
+
+  const Frontier& frontier() const { return queue_.frontier(); }
+
+ private:
+  detail::InputQueue<T>& queue_;
+};
+
+// Writes records at one epoch. Cheap to create; nothing to close.
+template <class T>
+class Session {
+ public:
+  Session(detail::OutputBuffer<T>& out, Epoch epoch) : out_(out), epoch_(epoch) {}
+  template <class U>
+  void give(U&& record) {
+    out_.give(epoch_, std::forward<U>(record));
+  }
+  void give_vector(std::vector<T>& records) { out_.give_vector(epoch_, records); }
+  Epoch epoch() const { return epoch_; }
+
+ private:
+  detail::OutputBuffer<T>& out_;
+  Epoch epoch_;
+};
+
+template <class T>
+class OutputHandle {
+ public:
+  OutputHandle(detail::OperatorBase& op, detail::OutputBuffer<T>& out) : op_(op), out_(out) {}
+
+  // Output at a held capability's epoch. Throws std::logic_error for an empty or
+  // foreign capability.
+  Session<T> session(const Capability& cap) {
+    if (!cap.valid() || !cap.belongs_to(op_)) {
+      throw std::logic_error("output needs a capability held by this operator");
+    }
+    return Session<T>(out_, cap.epoch());
+  }
+  // Output at the epoch of a batch being consumed in this activation.
+  template <class U>
+  Session<T> session(const InputBatch<U>& batch) {
+    return Session<T>(out_, batch.epoch());
+  }
+
+ private:
+  detail::OperatorBase& op_;
+  detail::OutputBuffer<T>& out_;
+};
+
+class OperatorContext {
+ public:
+  explicit OperatorContext(detail::OperatorBase& op) : op_(op) {}
+  OperatorContext(const OperatorContext&) = delete;
+  OperatorContext& operator=(const OperatorContext&) = delete;
+
+  std::uint32_t worker_index() const { return op_.worker_index(); }
+  std::uint32_t workers() const { return op_.workers(); }
+  const std::string& step_path() const { return op_.path(); }
+
+  template <class T>
+  InputHandle<T> input(InputPort<T> port) {
+    return InputHandle<T>(static_cast<detail::InputQueue<T>&>(op_.input(port.index)));
+  }
+  template <class T>
+  OutputHandle<T> output(OutputPort<T> port) {
+    return OutputHandle<T>(op_, static_cast<detail::OutputBuffer<T>&>(op_.output(port.index)));
+  }
+  const Frontier& frontier(std::size_t input) const { return op_.input(input).frontier(); }
+  // True once every input's frontier is past `epoch` (vacuously true without inputs).
+  bool frontiers_passed(Epoch epoch) const {
+    for (std::size_t i = 0; i < op_.input_count(); ++i) {
+      if (op_.input(i).frontier().less_equal(epoch)) return false;
+    }
+    return true;
+  }
+  // True once no input will ever deliver anything again.
+  bool inputs_done() const {
+    for (std::size_t i = 0; i < op_.input_count(); ++i) {
+      if (!op_.input(i).frontier().empty()) return false;
+    }
+    return true;
+  }
+
+  // The capability at epoch 0 every operator instance with outputs starts with. Take
+  // it in the constructor to produce output later; if not taken it is released when
+  // the constructor returns. Returns an empty capability after the first call.
+  Capability take_initial_capability() { return std::move(initial_); }
+
+  // Run the logic again soon / at a time; wake it from another thread.
+  void activate() { op_.activate(); }
+  void activate_at(std::chrono::steady_clock::time_point when) { op_.activate_at(when); }
+  template <class Rep, class Period>
+  void activate_after(std::chrono::duration<Rep, Period> delay) {
+    op_.activate_at(std::chrono::steady_clock::now() + delay);
+  }
+  Activator activator() { return op_.activator(); }
+
+  // Keeps `cap` until every input frontier has passed its epoch, then hands it to
+  // for_each_notification (the operator is activated when that happens).
+  void notify_at(Capability cap) {
+    const Epoch e = cap.epoch();
+    auto at = std::upper_bound(pending_.begin(), pending_.end(), e,
+                               [](Epoch x, const Capability& c) { return x < c.epoch(); });
+    pending_.insert(at, std::move(cap));
+    if (frontiers_passed(e)) op_.activate();
+  }
+  // Calls f(Capability&) for each notification whose epoch every input frontier has
+  // passed, in epoch order. The capability is released afterwards unless f moved it.
+  template <class F>
+  void for_each_notification(F&& f) {
+    std::size_t ready = 0;
+    while (ready < pending_.size() && frontiers_passed(pending_[ready].epoch())) ++ready;
+    if (ready == 0) return;
+    std::vector<Capability> due(std::make_move_iterator(pending_.begin()),
+                                std::make_move_iterator(pending_.begin() + ready));
+    pending_.erase(pending_.begin(), pending_.begin() + ready);
+    for (Capability& cap : due) {
+      op_.current_epoch = cap.epoch();
+      f(cap);
+    }
+    op_.current_epoch.reset();
+  }
+  std::size_t pending_notifications() const { return pending_.size(); }
+
+ private:
+  template <class Ctor>
+  friend class LogicOperator;
+
+  detail::OperatorBase& op_;
+  Capability initial_;
+  std::vector<Capability> pending_;  // sorted by epoch
+};
+
+}  // namespace sluice

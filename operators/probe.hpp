@@ -1,0 +1,89 @@
+// Probe and op::probe: observe how far a stream's frontier has advanced, per worker,
+// and wake chosen operators when it moves (as Timely's probe handles do).
+#pragma once
+
+#include <atomic>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <sluice/operators/operator_builder.hpp>
+
+namespace sluice {
+
+// Copies share state. frontier() is thread-safe; subscribe() is called from the
+// subscribing operator's worker while it is being constructed.
+class Probe {
+ public:
+  Probe() : state_(std::make_shared<State>()) {}
+
+  // The frontier last seen on `worker` (at 0 before the run starts; empty once the
+  // stream is complete).
+  Frontier frontier(std::uint32_t worker) const {
+    auto slot = state_->slot(worker);
+    const Epoch e = slot->least.load(std::memory_order_acquire);
+    return e == kDone ? Frontier{} : Frontier{e};
+  }
+  // True while data at an epoch earlier than `e` may still arrive on `worker`.
+  bool less_than(std::uint32_t worker, Epoch e) const { return frontier(worker).less_than(e); }
+
+  // Activates `who` whenever the frontier seen on `worker` changes.
+  void subscribe(std::uint32_t worker, Activator who) {
+    auto slot = state_->slot(worker);
+    std::lock_guard<std::mutex> lock(slot->mutex);
+    slot->subscribers.push_back(who);
+  }
+
+  // Internal: called by the probe operator.
+  void publish(std::uint32_t worker, const Frontier& f) {
+    auto slot = state_->slot(worker);
+    slot->least.store(f.empty() ? kDone : f.least(), std::memory_order_release);
+    std::lock_guard<std::mutex> lock(slot->mutex);
+    for (const auto& a : slot->subscribers) a.activate();
+  }
+
+ private:
+  static constexpr Epoch kDone = std::numeric_limits<Epoch>::max();
+  struct Slot {
+    std::atomic<Epoch> least{0};
+    std::mutex mutex;
+    std::vector<Activator> subscribers;
+  };
+  struct State {
+    std::mutex mutex;
+    std::vector<std::shared_ptr<Slot>> slots;
+    std::shared_ptr<Slot> slot(std::uint32_t worker) {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (slots.size() <= worker) slots.resize(worker + 1);
+      if (!slots[worker]) slots[worker] = std::make_shared<Slot>();
+      return slots[worker];
+    }
+  };
+  std::shared_ptr<State> state_;
+};
+
+namespace op {
+
+// probe: consumes `up` (discarding its records) and publishes its frontier to `probe`.
+template <class T>
+void probe(std::string id, const Stream<T>& up, Probe probe) {
+  OperatorBuilder b(up, std::move(id));
+  auto in = b.add_input(up);
+  b.build([in, probe](OperatorContext&) {
+    return [in, probe, seen = Frontier{0}](OperatorContext& ctx) mutable {
+      Batch<T> batch;
+      auto input = ctx.input(in);
+      while (input.pull(batch)) {
+      }
+      if (input.frontier() != seen) {
+        seen = input.frontier();
+        probe.publish(ctx.worker_index(), seen);
+      }
+    };
+  });
+}
+
+}  // namespace op
+}  // namespace sluice

@@ -1,0 +1,16 @@
+// sluice: the umbrella header. Include this to build and run dataflows.
+#pragma once
+
+#include <sluice/engine/cli.hpp>
+#include <sluice/engine/dataflow.hpp>
+#include <sluice/engine/error.hpp>
+#include <sluice/engine/key_hash.hpp>
+#include <sluice/engine/pact.hpp>
+#include <sluice/engine/run.hpp>
+#include <sluice/engine/stream.hpp>
+#include <sluice/operators/capability.hpp>
+#include <sluice/operators/operator_builder.hpp>
+#include <sluice/operators/probe.hpp>
+#include <sluice/operators/stateless.hpp>
+#include <sluice/operators/testing_sink.hpp>
+#include <sluice/operators/testing_source.hpp>
