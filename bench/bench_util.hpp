@@ -1,0 +1,102 @@
+// Shared helpers for the micro-benchmarks: CLI11 parsing with the bench exit codes
+// (0 after --help, 2 for a bad flag), one-line JSON output, a wall clock, and a
+// compiler barrier. Header-only; used by the sluice benchmarks and the baselines.
+#pragma once
+
+#include <chrono>
+#include <cinttypes>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include <CLI/CLI.hpp>
+
+namespace bench {
+
+// Parses argv. Returns -1 to continue, or the exit code to return now: 0 after
+// --help (printed to stdout), 2 after a usage error (printed to stderr).
+inline int parse(CLI::App& app, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "error: %s\nRun with --help for the available flags.\n", e.what());
+    return 2;
+  }
+  return -1;
+}
+
+// Adds the standard -w/--workers flag (1..max_workers) to `app`.
+inline CLI::Option* add_workers(CLI::App& app, std::uint32_t& workers, const char* what,
+                                std::uint32_t max_workers = 64) {
+  return app.add_option("-w,--workers", workers, what)
+      ->check(CLI::Range(1u, max_workers))
+      ->capture_default_str();
+}
+
+// Builds one flat JSON object and prints it as a single line on stdout.
+class JsonLine {
+ public:
+  JsonLine& add(const char* key, const std::string& value) {
+    std::string quoted = "\"";
+    for (char c : value) {
+      if (c == '"' || c == '\\') quoted += '\\';
+      quoted += c;
+    }
+    return raw(key, quoted + "\"");
+  }
+  JsonLine& add(const char* key, const char* value) { return add(key, std::string(value)); }
+  JsonLine& add(const char* key, double value) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.6g", std::isfinite(value) ? value : 0.0);
+    return raw(key, buf);
+  }
+  template <class I>
+  requires std::is_integral_v<I> JsonLine& add(const char* key, I value) {
+    return raw(key, std::to_string(value));
+  }
+
+  void print() const {
+    std::printf("{%s}\n", body_.c_str());
+    std::fflush(stdout);
+  }
+
+ private:
+  JsonLine& raw(const char* key, const std::string& value) {
+    if (!body_.empty()) body_ += ',';
+    body_ += '"';
+    body_ += key;
+    body_ += "\":";
+    body_ += value;
+    return *this;
+  }
+  std::string body_;
+};
+
+// Seconds of wall time since construction.
+class Stopwatch {
+ public:
+  double seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+// Makes the compiler assume `value` is read, so the work producing it is kept.
+template <class T>
+inline void do_not_optimize(const T& value) {
+  asm volatile("" : : "r,m"(value) : "memory");
+}
+
+// 0 + 1 + ... + (n - 1), modulo 2^64 (what a u64 accumulator holds).
+constexpr std::uint64_t sum_below(std::uint64_t n) {
+  return n % 2 == 0 ? (n / 2) * (n - 1) : n * ((n - 1) / 2);
+}
+
+}  // namespace bench
