@@ -33,7 +33,9 @@ sluice::Stream<std::uint64_t> generate(const sluice::Dataflow& flow, std::uint64
       auto session = ctx.output(out).session(cap);
       const std::uint64_t left = next < records ? records - next : 0;
       const std::uint64_t stop = left > chunk * step ? next + chunk * step : records;
-      for (; next < stop; next += step) session.give(next);
+      std::uint64_t i = next;  // a local: `next` could alias the output buffer's records
+      for (; i < stop; i += step) session.give(i);
+      next = i;
       if (next >= records) {
         cap.drop();
       } else {

@@ -27,7 +27,9 @@ Cli::Cli(std::string description) : app_(std::make_unique<CLI::App>(std::move(de
 
 Cli::~Cli() = default;
 
-CLI::App& Cli::app() { return *app_; }
+CLI::App& Cli::app() {
+  return *app_;
+}
 
 int Cli::parse(int argc, const char* const* argv) {
   try {

@@ -67,12 +67,16 @@ std::string demangled_type_name(const std::type_info& type);
 // has one, otherwise its type name. At most ~200 characters.
 template <class T>
 std::string render(const T& value) {
-  if constexpr (requires(std::ostream& os) { os << value; }) {
+  if constexpr (requires(std::ostream & os) { os << value; }) {
     std::ostringstream os;
     os << value;
     return detail::truncate_rendering(os.str());
-  } else if constexpr (requires { value.first; value.second; }) {
-    return detail::truncate_rendering("(" + render(value.first) + ", " + render(value.second) + ")");
+  } else if constexpr (requires {
+                         value.first;
+                         value.second;
+                       }) {
+    return detail::truncate_rendering("(" + render(value.first) + ", " + render(value.second) +
+                                      ")");
   } else {
     return "<" + detail::demangled_type_name(typeid(T)) + ">";
   }

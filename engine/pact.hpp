@@ -30,10 +30,9 @@ Exchange<std::decay_t<KeyFn>> exchange(KeyFn&& key) {
 }
 
 template <class P, class T>
-concept PactFor =
-    std::same_as<P, Pipeline> || std::same_as<P, Broadcast> ||
+concept PactFor = std::same_as<P, Pipeline> || std::same_as<P, Broadcast> ||
     requires(const P& p, const T& record) {
-      { hash_key(std::decay_t<decltype(p.key(record))>(p.key(record))) };
-    };
+  {hash_key(std::decay_t<decltype(p.key(record))>(p.key(record)))};
+};
 
 }  // namespace sluice

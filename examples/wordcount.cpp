@@ -76,7 +76,8 @@ int main(int argc, char** argv) {
   std::string input;
   std::string output;
   cli.app().add_option("--input", input, "text file to read")->required();
-  cli.app().add_option("--output", output, "file to write word<TAB>count lines to (default: stdout)");
+  cli.app().add_option("--output", output,
+                       "file to write word<TAB>count lines to (default: stdout)");
 
   sluice::TestingSink<WordCount> sink;
   const int code = cli.main(argc, argv, [&] {
@@ -88,8 +89,8 @@ int main(int argc, char** argv) {
       parts[i % workers].push_back({0, std::move(lines[i])});
     }
     sluice::Dataflow flow("wordcount");
-    auto text = sluice::op::input(flow, "lines",
-                                  sluice::TestingSource<std::string>::partitioned(std::move(parts)));
+    auto text = sluice::op::input(
+        flow, "lines", sluice::TestingSource<std::string>::partitioned(std::move(parts)));
     auto words = sluice::op::flat_map("split", text, split_words);
     sluice::op::output("collect", count_words(words), sink);
     return flow;

@@ -33,9 +33,9 @@ namespace sluice {
 // A constructor: called as ctor(OperatorContext&) once per worker; returns the logic,
 // called as logic(OperatorContext&) on every activation.
 template <class C>
-concept OperatorConstructor =
-    std::copy_constructible<C> && std::invocable<C&, OperatorContext&> &&
-    std::invocable<std::invoke_result_t<C&, OperatorContext&>&, OperatorContext&>;
+concept OperatorConstructor = std::copy_constructible<C> && std::invocable<C&, OperatorContext&> &&
+                              std::invocable < std::invoke_result_t<C&, OperatorContext&>
+&, OperatorContext& > ;
 
 template <class Ctor>
 class LogicOperator final : public detail::OperatorBase {
@@ -69,8 +69,7 @@ class OperatorBuilder {
 
   // Adds an input reading `stream` under `pact` (Pipeline, Broadcast or exchange(key)).
   template <class T, class Pact = Pipeline>
-    requires PactFor<Pact, T>
-  InputPort<T> add_input(const Stream<T>& stream, Pact pact = {}) {
+  requires PactFor<Pact, T> InputPort<T> add_input(const Stream<T>& stream, Pact pact = {}) {
     if (stream.shared_graph() != graph_) {
       throw ConfigError("step '" + step().path + "' reads stream '" + stream.step_path() +
                         "' from another dataflow");
@@ -110,15 +109,16 @@ class OperatorBuilder {
 
   // Finishes the step. `ctor` is copied to every worker.
   template <class Ctor>
-    requires OperatorConstructor<Ctor>
+  requires OperatorConstructor<Ctor>
   void build(Ctor ctor) {
     auto& desc = step();
     if (!desc.summary.empty()) {  // ports added after set_summary reach everything at once
       desc.summary.resize(desc.inputs.size());
       for (auto& row : desc.summary) row.resize(desc.outputs.size(), Epoch{0});
     }
-    step().factory = [ctor = std::move(ctor)](detail::Worker& worker, std::uint32_t node)
-        -> std::unique_ptr<detail::OperatorBase> {
+    step().factory = [ctor = std::move(ctor)](
+                         detail::Worker& worker,
+                         std::uint32_t node) -> std::unique_ptr<detail::OperatorBase> {
       return std::make_unique<LogicOperator<Ctor>>(worker, node, ctor);
     };
   }

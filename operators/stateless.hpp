@@ -16,7 +16,7 @@ namespace sluice::op {
 
 // map: one output record per input record.
 template <class T, class F>
-  requires std::invocable<F&, T&> || std::invocable<F&, T&&>
+requires std::invocable<F&, T&> || std::invocable<F&, T&&>
 auto map(std::string id, const Stream<T>& up, F f) {
   using U = std::decay_t<decltype(detail::call_user(f, std::declval<T&>()))>;
   OperatorBuilder b(up, std::move(id));
@@ -36,8 +36,8 @@ auto map(std::string id, const Stream<T>& up, F f) {
 
 // filter: keeps the records for which `pred` returns true.
 template <class T, class F>
-  requires std::predicate<F&, const T&>
-Stream<T> filter(std::string id, const Stream<T>& up, F pred) {
+requires std::predicate<F&, const T&> Stream<T> filter(std::string id, const Stream<T>& up,
+                                                       F pred) {
   OperatorBuilder b(up, std::move(id));
   auto in = b.add_input(up);
   auto [out, down] = b.add_output<T>();
@@ -58,8 +58,8 @@ Stream<T> filter(std::string id, const Stream<T>& up, F pred) {
 // flat_map: zero or more output records per input record; `f` returns a range
 // (a vector, an optional-like view, ...) whose elements are moved out.
 template <class T, class F>
-  requires(std::invocable<F&, T&> || std::invocable<F&, T&&>)
-auto flat_map(std::string id, const Stream<T>& up, F f) {
+requires(std::invocable<F&, T&> ||
+         std::invocable<F&, T&&>) auto flat_map(std::string id, const Stream<T>& up, F f) {
   using R = std::decay_t<decltype(detail::call_user(f, std::declval<T&>()))>;
   static_assert(std::ranges::input_range<R>, "flat_map's function must return a range");
   using U = std::ranges::range_value_t<R>;
@@ -83,8 +83,8 @@ auto flat_map(std::string id, const Stream<T>& up, F f) {
 // inspect: calls `f` on every record and passes the batch on unchanged (no copy).
 // With a second parameter, `f` also receives the record's epoch.
 template <class T, class F>
-  requires std::invocable<F&, const T&> || std::invocable<F&, const T&, Epoch>
-Stream<T> inspect(std::string id, const Stream<T>& up, F f) {
+requires std::invocable<F&, const T&> || std::invocable<F&, const T&, Epoch> Stream<T> inspect(
+    std::string id, const Stream<T>& up, F f) {
   OperatorBuilder b(up, std::move(id));
   auto in = b.add_input(up);
   auto [out, down] = b.add_output<T>();

@@ -151,6 +151,10 @@ class MutableAntichain {
 
   // Recomputes the frontier from the positive counts and records the difference.
   void rebuild_frontier(ChangeBatch<T>* changes) {
+    if constexpr (std::is_arithmetic_v<T>) {
+      rebuild_total(changes);
+      return;
+    }
     next_.clear();
     // counts_ is sorted by a total order extending the partial order, so an element is never
     // dominated by a later one: scanning in order and keeping undominated times suffices.
@@ -164,10 +168,35 @@ class MutableAntichain {
         }
       }
       if (!dominated) next_.push_back(e.first);
-      if constexpr (std::is_arithmetic_v<T>) break;  // totally ordered: one minimum
     }
     if (changes != nullptr) record_difference(*changes);
     std::swap(frontier_, next_);
+  }
+
+  // rebuild_frontier for a totally ordered T: the frontier is the least positive time, if any.
+  // Changes are appended in increasing time order, which keeps `changes` compact.
+  void rebuild_total(ChangeBatch<T>* changes) {
+    auto positive = std::find_if(counts_.begin(), counts_.end(),
+                                 [](const Entry& e) { return e.second > 0; });
+    const bool had = !frontier_.empty();
+    const bool has = positive != counts_.end();
+    if (had && has && frontier_[0] == positive->first) return;
+    if (changes != nullptr) {
+      if (had && has && positive->first < frontier_[0]) {
+        changes->update(positive->first, +1);
+        changes->update(frontier_[0], -1);
+      } else {
+        if (had) changes->update(frontier_[0], -1);
+        if (has) changes->update(positive->first, +1);
+      }
+    }
+    if (!has) {
+      frontier_.clear();
+    } else if (had) {
+      frontier_[0] = positive->first;
+    } else {
+      frontier_.push_back(positive->first);
+    }
   }
 
   // Appends -1 for times leaving (in frontier_ only) and +1 for times entering (in next_ only).

@@ -42,24 +42,11 @@ class ChangeBatch {
   // Sorts by key, merges equal keys and drops zero totals. Cheap when already compact.
   void compact() {
     if (clean_ == updates_.size()) return;
-    sort_entries();
-    std::size_t out = 0;
-    for (std::size_t i = 0; i < updates_.size();) {
-      int64_t total = updates_[i].second;
-      std::size_t j = i + 1;
-      while (j < updates_.size() && updates_[j].first == updates_[i].first) {
-        total += updates_[j].second;
-        ++j;
-      }
-      if (total != 0) {
-        if (out != i) updates_[out].first = std::move(updates_[i].first);
-        updates_[out].second = total;
-        ++out;
-      }
-      i = j;
+    if (appended_in_order()) {
+      clean_ = updates_.size();
+      return;
     }
-    updates_.resize(out);
-    clean_ = out;
+    sort_and_merge();
   }
 
   // The consolidated updates, sorted by key, with no zero counts. Valid until the next mutation.
@@ -106,10 +93,41 @@ class ChangeBatch {
   std::size_t unstable_size() const { return updates_.size(); }
 
  private:
+  // The slow path of compact(): kept out of line so the fast path inlines.
+  void sort_and_merge() {
+    sort_entries();
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < updates_.size();) {
+      int64_t total = updates_[i].second;
+      std::size_t j = i + 1;
+      while (j < updates_.size() && updates_[j].first == updates_[i].first) {
+        total += updates_[j].second;
+        ++j;
+      }
+      if (total != 0) {
+        if (out != i) updates_[out].first = std::move(updates_[i].first);
+        updates_[out].second = total;
+        ++out;
+      }
+      i = j;
+    }
+    updates_.resize(out);
+    clean_ = out;
+  }
+
   // Compacts when the raw length exceeds twice the last compacted length (and is not tiny), so
   // repeated updates to a few keys keep the vector short.
   void maintain_bounds() {
     if (updates_.size() > 32 && updates_.size() / 2 >= clean_) compact();
+  }
+
+  // True if the entries after the compacted prefix continue it in strictly increasing key
+  // order: then the batch is already compact (zero deltas are never stored).
+  bool appended_in_order() const {
+    for (std::size_t i = clean_ == 0 ? 1 : clean_; i < updates_.size(); ++i) {
+      if (!(updates_[i - 1].first < updates_[i].first)) return false;
+    }
+    return true;
   }
 
   // Insertion sort for the short, mostly sorted vectors of the hot path; std::sort otherwise.

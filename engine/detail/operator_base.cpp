@@ -29,9 +29,15 @@ OperatorBase::OperatorBase(Worker& worker, std::uint32_t node) : worker_(worker)
 
 OperatorBase::~OperatorBase() = default;
 
-const std::string& OperatorBase::path() const { return worker_.step(node_).path; }
-std::uint32_t OperatorBase::worker_index() const { return worker_.index(); }
-std::uint32_t OperatorBase::workers() const { return worker_.peers(); }
+const std::string& OperatorBase::path() const {
+  return worker_.step(node_).path;
+}
+std::uint32_t OperatorBase::worker_index() const {
+  return worker_.index();
+}
+std::uint32_t OperatorBase::workers() const {
+  return worker_.peers();
+}
 
 bool OperatorBase::activate_if_idle() {
   if (activated_) return false;

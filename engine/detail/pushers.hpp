@@ -162,8 +162,8 @@ InputDesc input_desc(progress::Source from, Pact pact, std::uint32_t edge) {
     return std::make_unique<InputQueue<T>>(op, port);
   };
   const std::uint32_t out_port = from.port;
-  auto ports = [out_port](OperatorBase& producer, OperatorBase& consumer, std::uint32_t port)
-      -> std::pair<OutputBuffer<T>&, InputQueue<T>&> {
+  auto ports = [out_port](OperatorBase& producer, OperatorBase& consumer,
+                          std::uint32_t port) -> std::pair<OutputBuffer<T>&, InputQueue<T>&> {
     return {static_cast<OutputBuffer<T>&>(producer.output(out_port)),
             static_cast<InputQueue<T>&>(consumer.input(port))};
   };
@@ -194,8 +194,8 @@ InputDesc input_desc(progress::Source from, Pact pact, std::uint32_t edge) {
         return;
       }
       using Key = decltype(key);
-      out.add_edge(std::make_unique<ExchangePusher<T, Key>>(
-          wire_mesh(worker, producer, in, mesh), key, worker.config().batch_size));
+      out.add_edge(std::make_unique<ExchangePusher<T, Key>>(wire_mesh(worker, producer, in, mesh),
+                                                            key, worker.config().batch_size));
     };
   }
   return desc;

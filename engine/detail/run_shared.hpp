@@ -36,8 +36,8 @@ struct RunShared {
   // Creates an in-process channel to worker `to` and registers it for abort wake-ups.
   template <class M>
   std::unique_ptr<QueueChannel<M>> make_queue(std::uint32_t to) {
-    auto channel = std::make_unique<QueueChannel<M>>(config.channel_capacity, *doorbells[to],
-                                                     aborted_);
+    auto channel =
+        std::make_unique<QueueChannel<M>>(config.channel_capacity, *doorbells[to], aborted_);
     std::lock_guard<std::mutex> lock(mutex_);
     wakeables_.push_back(channel.get());
     return channel;

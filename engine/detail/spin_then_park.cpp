@@ -13,7 +13,9 @@ inline void spin_pause() {
 }
 }  // namespace
 
-void SpinThenPark::awakened(boost::fibers::context* ctx) noexcept { ctx->ready_link(ready_); }
+void SpinThenPark::awakened(boost::fibers::context* ctx) noexcept {
+  ctx->ready_link(ready_);
+}
 
 boost::fibers::context* SpinThenPark::pick_next() noexcept {
   if (ready_.empty()) return nullptr;
@@ -22,7 +24,9 @@ boost::fibers::context* SpinThenPark::pick_next() noexcept {
   return ctx;
 }
 
-bool SpinThenPark::has_ready_fibers() const noexcept { return !ready_.empty(); }
+bool SpinThenPark::has_ready_fibers() const noexcept {
+  return !ready_.empty();
+}
 
 void SpinThenPark::suspend_until(std::chrono::steady_clock::time_point const& deadline) noexcept {
   using Clock = std::chrono::steady_clock;

@@ -26,7 +26,9 @@ Worker::Worker(RunShared& shared, std::uint32_t index)
 
 Worker::~Worker() = default;
 
-void Worker::report_failure(std::exception_ptr error) { shared_.fail(std::move(error)); }
+void Worker::report_failure(std::exception_ptr error) {
+  shared_.fail(std::move(error));
+}
 
 void Worker::run() {
   boost::fibers::use_scheduling_algorithm<SpinThenPark>();
@@ -90,7 +92,9 @@ void Worker::end_activation(OperatorBase& op) {
   shared_.doorbells[index_]->ring();  // the driver may be parked while a woken fiber ran
 }
 
-void Worker::add_timer(Clock::time_point when, OperatorBase& op) { timers_.push({when, &op}); }
+void Worker::add_timer(Clock::time_point when, OperatorBase& op) {
+  timers_.push({when, &op});
+}
 
 void Worker::note_remote_activation() {
   remote_activations_.store(true, std::memory_order_release);
@@ -203,8 +207,7 @@ void Worker::drive() {
     if (!tracker_->tracking_anything()) return;  // globally complete
     const auto deadline = timers_.empty() ? Clock::time_point::max() : timers_.top().when;
     doorbell.prepare();
-    if (has_incoming() || poll_activations() || runnable_ > 0 ||
-        round_.unstable_size() != 0) {
+    if (has_incoming() || poll_activations() || runnable_ > 0 || round_.unstable_size() != 0) {
       doorbell.cancel();
       continue;
     }

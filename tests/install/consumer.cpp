@@ -10,7 +10,8 @@ int main() {
   std::vector<std::uint64_t> values(100);
   std::iota(values.begin(), values.end(), 1);
   sluice::Dataflow flow("consumer");
-  auto numbers = sluice::op::input(flow, "numbers", sluice::TestingSource<std::uint64_t>::of(values));
+  auto numbers =
+      sluice::op::input(flow, "numbers", sluice::TestingSource<std::uint64_t>::of(values));
   auto squares = sluice::op::map("square", numbers, [](std::uint64_t x) { return x * x; });
   sluice::TestingSink<std::uint64_t> sink;
   sluice::op::output("collect", squares, sink);
