@@ -176,8 +176,8 @@ class MutableAntichain {
   // rebuild_frontier for a totally ordered T: the frontier is the least positive time, if any.
   // Changes are appended in increasing time order, which keeps `changes` compact.
   void rebuild_total(ChangeBatch<T>* changes) {
-    auto positive = std::find_if(counts_.begin(), counts_.end(),
-                                 [](const Entry& e) { return e.second > 0; });
+    auto positive =
+        std::find_if(counts_.begin(), counts_.end(), [](const Entry& e) { return e.second > 0; });
     const bool had = !frontier_.empty();
     const bool has = positive != counts_.end();
     if (had && has && frontier_[0] == positive->first) return;

@@ -4,10 +4,10 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <functional>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -135,7 +135,6 @@ class Tracker {
     ChangeBatch<T> pending;  // implication changes not yet applied
     uint32_t arcs_begin = 0;
     uint32_t arcs_end = 0;
-    bool queued = false;
   };
   // Source -> Target along an edge (summary unused: identity), or Target -> Source of the same
   // node through the operator's summary.
@@ -155,6 +154,8 @@ class Tracker {
   [[noreturn]] void bad_location(Location loc) const;
   [[noreturn]] void negative_implication(const Port& port) const;
   void enqueue(uint32_t port, const T& t, int64_t delta);
+  // Applies a port's pending implication changes and passes its frontier changes on.
+  void process(Port& port);
 
   // Graph shape. "Natural" port ids: node_base_[n] + input, node_base_[n] + inputs + output.
   std::vector<uint32_t> node_base_;
@@ -166,23 +167,28 @@ class Tracker {
 
   ChangeBatch<std::pair<uint32_t, T>> staged_;  // (port index, time) -> delta
   ChangeBatch<T> scratch_;                      // frontier changes of the port being processed
-  std::vector<uint32_t> worklist_;              // min-heap of queued port indices
+  std::vector<uint64_t> dirty_;                 // bit per port: pending holds changes
   ChangeBatch<std::pair<Target, T>> pushed_;
 };
 
 namespace detail {
 
-// Renders a time for diagnostics.
+// Renders a time for diagnostics ("<time>" for types without an overload here).
+template <class T>
+std::string time_to_string(const T&) {
+  return "<time>";
+}
 inline std::string time_to_string(uint64_t t) {
   return std::to_string(t);
 }
 template <class A, class B>
 std::string time_to_string(const Product<A, B>& t) {
-  return "(" + time_to_string(t.outer) + ", " + time_to_string(t.inner) + ")";
-}
-template <class T>
-std::string time_to_string(const T&) {
-  return "<time>";
+  std::string s = "(";
+  s += time_to_string(t.outer);
+  s += ", ";
+  s += time_to_string(t.inner);
+  s += ')';
+  return s;
 }
 
 std::string location_to_string(Location loc);
@@ -319,18 +325,13 @@ Tracker<T>::Tracker(const GraphBuilder<T>& graph) {
     for (const auto& [to, s] : out[order[k]]) arcs_.push_back(Arc{index_of_natural_[to], s});
     port.arcs_end = static_cast<uint32_t>(arcs_.size());
   }
-  worklist_.reserve(count);
+  dirty_.assign((count + 63) / 64, 0);
 }
 
 template <Timestamp T>
 void Tracker<T>::enqueue(uint32_t port, const T& t, int64_t delta) {
-  Port& p = ports_[port];
-  p.pending.update(t, delta);
-  if (!p.queued) {
-    p.queued = true;
-    worklist_.push_back(port);
-    std::push_heap(worklist_.begin(), worklist_.end(), std::greater<>());
-  }
+  ports_[port].pending.update(t, delta);
+  dirty_[port / 64] |= uint64_t{1} << (port % 64);
 }
 
 template <Timestamp T>
@@ -351,33 +352,38 @@ void Tracker<T>::propagate() {
   }
   staged_.clear();
 
-  // Every arc leads to a higher index, so taking the least queued port first visits each port
-  // once, after all of its upstream ports.
-  while (!worklist_.empty()) {
-    std::pop_heap(worklist_.begin(), worklist_.end(), std::greater<>());
-    const uint32_t index = worklist_.back();
-    worklist_.pop_back();
-    Port& port = ports_[index];
-    port.queued = false;
-    auto pending = port.pending.updates();
-    if (pending.empty()) continue;
-    scratch_.clear();
-    port.implications.update_iter(pending.begin(), pending.end(), scratch_);
-    port.pending.clear();
-    if (port.implications.any_negative()) negative_implication(port);
+  // Every arc leads to a higher index, so visiting dirty ports in increasing index visits each
+  // port once, after all of its upstream ports. Visiting a port only marks higher ones dirty,
+  // which this scan (re-reading the current word) still reaches.
+  for (std::size_t word = 0; word < dirty_.size(); ++word) {
+    while (dirty_[word] != 0) {
+      const uint32_t index = static_cast<uint32_t>(word * 64 + std::countr_zero(dirty_[word]));
+      dirty_[word] &= dirty_[word] - 1;
+      process(ports_[index]);
+    }
+  }
+}
 
-    const bool is_target = port.location.kind == PortKind::Target;
-    for (const auto& [t, delta] : scratch_.updates()) {
-      if (is_target) {
-        pushed_.update({Target{port.location.node, port.location.port}, t}, delta);
-        for (uint32_t a = port.arcs_begin; a < port.arcs_end; ++a) {
-          if (auto next = TimestampTraits<T>::results_in(arcs_[a].summary, t)) {
-            enqueue(arcs_[a].to, *next, delta);
-          }
+template <Timestamp T>
+void Tracker<T>::process(Port& port) {
+  auto pending = port.pending.updates();
+  if (pending.empty()) return;
+  scratch_.clear();
+  port.implications.update_iter(pending.begin(), pending.end(), scratch_);
+  port.pending.clear();
+  if (port.implications.any_negative()) negative_implication(port);
+
+  const bool is_target = port.location.kind == PortKind::Target;
+  for (const auto& [t, delta] : scratch_.updates()) {
+    if (is_target) {
+      pushed_.update({Target{port.location.node, port.location.port}, t}, delta);
+      for (uint32_t a = port.arcs_begin; a < port.arcs_end; ++a) {
+        if (auto next = TimestampTraits<T>::results_in(arcs_[a].summary, t)) {
+          enqueue(arcs_[a].to, *next, delta);
         }
-      } else {
-        for (uint32_t a = port.arcs_begin; a < port.arcs_end; ++a) enqueue(arcs_[a].to, t, delta);
       }
+    } else {
+      for (uint32_t a = port.arcs_begin; a < port.arcs_end; ++a) enqueue(arcs_[a].to, t, delta);
     }
   }
 }
