@@ -65,8 +65,10 @@ struct Model {
     return g;
   }
 
-  // Requires edges to go from lower- to higher-numbered nodes. Visits nodes from the last one,
-  // so every port's reach is built from already complete downstream sets.
+  // Path enumeration: a port reaches itself (empty path), then every (port, summary) that a
+  // path's next hop reaches, with the hop's summary composed in front (followed_by). Duplicate
+  // pairs from different paths are removed. Requires edges to go from lower- to higher-numbered
+  // nodes; visiting nodes from the last one makes every downstream set complete before use.
   void compute_reach() {
     base.clear();
     port_location.clear();
@@ -221,8 +223,8 @@ struct Simulation {
     }
   }
 
-  // Sends a message at `time` (>= the capability's time) along edge `edge` of the capability's
-  // output; the +1 goes into the sender's pending batch.
+  // Sends a message at `time` (>= the capability's time) from the capability's output to
+  // `target` (an edge of that output), for worker `to`; the +1 goes into the sender's batch.
   void send(const Capability& cap, const Target& target, Time time, uint32_t to) {
     record(cap.worker, Location::of(target), time, +1);
     in_flight.push_back({target, time, to});
@@ -536,20 +538,21 @@ TEST_CASE("no frontier passes an outstanding pointstamp under random schedules")
     INFO("case seed " << seed << "; rerun just this case with SLUICE_SEED=" << seed
                       << " ./progress_tests -tc='*random schedules*'");
     const std::string error = run_case(seed, stats);
-    if (!error.empty()) {
-      ++failures;
-      FAIL_CHECK(error);
-    }
+    CHECK_MESSAGE(error.empty(), error);
+    failures += !error.empty();
   }
   if (std::getenv("SLUICE_MODEL_STATS") != nullptr) {
     MESSAGE(cases << " cases, " << stats.deliveries << " deliveries (" << stats.negative
                   << " leaving a negative count), " << stats.comparisons
                   << " frontier comparisons (" << stats.tight << " exactly at a bound > 0)");
   }
-  // The checks above must have had something to check.
-  CHECK(stats.deliveries >= cases);
-  CHECK(stats.comparisons >= cases);
-  CHECK(stats.tight > 0);
+  // Over many cases, the checks above must have had something to check.
+  if (!single) {
+    CHECK(stats.deliveries >= cases);
+    CHECK(stats.comparisons >= cases);
+    CHECK(stats.tight > 0);
+    CHECK(stats.negative > 0);
+  }
 }
 
 TEST_CASE("the model check catches a capability released before its message's +1") {
