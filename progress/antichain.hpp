@@ -78,7 +78,8 @@ class MutableAntichain {
   void update_iter(It first, It last, ChangeBatch<T>& frontier_changes, Proj proj) {
     bool rebuild = false;
     for (; first != last; ++first) {
-      const auto& [t, delta] = proj(*first);
+      auto&& entry = *first;  // keeps a by-value element alive while proj refers to it
+      const auto& [t, delta] = proj(entry);
       rebuild |= apply(t, delta);
     }
     if (rebuild) rebuild_frontier(&frontier_changes);
