@@ -1,6 +1,7 @@
 // exchange: records per second through an exchange edge. Every worker generates its
 // share of the u64 records 0..N-1, exchanges them by value into a counting sink on
 // every worker, and the totals are checked against N and N(N-1)/2.
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
@@ -20,24 +21,29 @@ struct alignas(64) Totals {
 };
 
 // Worker w emits i = w, w + W, w + 2W, ... < records, `chunk` records per activation,
-// all at epoch 0, then drops its capability.
+// all at epoch 0, then drops its capability. It asks for its next activation with
+// ctx.activate(), or with a zero-delay timer when `via_timer` (see README.md).
 sluice::Stream<std::uint64_t> generate(const sluice::Dataflow& flow, std::uint64_t records,
-                                       std::uint64_t chunk) {
+                                       std::uint64_t chunk, bool via_timer) {
   sluice::OperatorBuilder b(flow, "generate");
   auto [out, stream] = b.add_output<std::uint64_t>();
-  b.build([out, records, chunk](sluice::OperatorContext& ctx) {
-    return [out, records, chunk, next = std::uint64_t{ctx.worker_index()},
+  b.build([out, records, chunk, via_timer](sluice::OperatorContext& ctx) {
+    return [out, records, chunk, via_timer, next = std::uint64_t{ctx.worker_index()},
             step = std::uint64_t{ctx.workers()},
             cap = ctx.take_initial_capability()](sluice::OperatorContext& ctx) mutable {
       if (!cap) return;
       auto session = ctx.output(out).session(cap);
       const std::uint64_t left = next < records ? records - next : 0;
       const std::uint64_t stop = left > chunk * step ? next + chunk * step : records;
-      std::uint64_t i = next;  // a local: `next` could alias the output buffer's records
-      for (; i < stop; i += step) session.give(i);
+      // Locals: `next` and `step` could otherwise alias the records being written.
+      const std::uint64_t stride = step;
+      std::uint64_t i = next;
+      for (; i < stop; i += stride) session.give(i);
       next = i;
       if (next >= records) {
         cap.drop();
+      } else if (via_timer) {
+        ctx.activate_after(std::chrono::seconds(0));
       } else {
         ctx.activate();
       }
@@ -76,6 +82,9 @@ int main(int argc, char** argv) {
   app.add_option("--chunk", chunk, "records a generator emits per activation (1..2^30)")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 30))
       ->capture_default_str();
+  bool via_timer = false;
+  app.add_flag("--resume-via-timer", via_timer,
+               "re-activate the generator with a zero-delay timer instead of ctx.activate()");
   if (int code = bench::parse(app, argc, argv); code >= 0) return code;
 
   auto totals = std::make_shared<std::vector<Totals>>(workers);
@@ -84,7 +93,7 @@ int main(int argc, char** argv) {
   double seconds = 0;
   try {
     sluice::Dataflow flow("exchange");
-    count(generate(flow, records, chunk), totals);
+    count(generate(flow, records, chunk, via_timer), totals);
     bench::Stopwatch watch;
     sluice::run(flow, config);
     seconds = watch.seconds();
@@ -117,6 +126,7 @@ int main(int argc, char** argv) {
       .add("seconds", seconds)
       .add("records_per_second", rate)
       .add("records_per_second_per_worker", rate / workers)
+      .add("resume", via_timer ? "timer" : "activate")
       .add("checksum", total_sum)
       .print();
   return 0;
