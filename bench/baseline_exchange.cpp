@@ -32,7 +32,7 @@ void deliver(std::vector<std::uint64_t>& batch, Totals& totals) {
 int main(int argc, char** argv) {
   CLI::App app("baseline_exchange: generate, route and partition records on one thread");
   std::uint32_t partitions = 2;
-  std::uint64_t records = 200'000'000;
+  std::uint64_t records = 100'000'000;
   bench::add_workers(app, partitions, "destinations to partition into (simulated workers)");
   app.add_option("--records", records, "records in total, 0..N-1 (1..10^12)")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000'000}))

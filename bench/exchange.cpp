@@ -73,7 +73,7 @@ void count(const sluice::Stream<std::uint64_t>& up, std::shared_ptr<std::vector<
 int main(int argc, char** argv) {
   CLI::App app("exchange: records per second through an exchange edge into a counting sink");
   std::uint32_t workers = 1;
-  std::uint64_t records = 200'000'000;
+  std::uint64_t records = 100'000'000;
   std::uint64_t chunk = 64 * 1024;
   bench::add_workers(app, workers, "worker threads");
   app.add_option("--records", records, "records in total, 0..N-1 (1..10^12)")

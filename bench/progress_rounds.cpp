@@ -40,7 +40,7 @@ sluice::Dataflow make_flow(std::uint64_t rounds, const sluice::Probe& probe) {
 int main(int argc, char** argv) {
   CLI::App app("progress_rounds: microseconds per global progress round (Timely's barrier)");
   std::uint32_t workers = 1;
-  std::uint64_t rounds = 1'000'000;
+  std::uint64_t rounds = 500'000;
   bench::add_workers(app, workers, "worker threads");
   app.add_option("--rounds", rounds, "epochs to advance through (1..10^10)")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{10'000'000'000}))

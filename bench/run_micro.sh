@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
-# Runs the micro-benchmarks at -w 1 and -w 2 and each baseline once, prints their
-# JSON lines, then one summary line per benchmark with its ratio to the baseline of
-# this same run. Builds nothing: expects an existing build directory (BUILD, default
-# build/ at the repository root). Extra knobs: ROUNDS, RECORDS (passed to every run).
+# Runs the micro-benchmarks at -w 1 and -w 2 and each baseline once, then prints one
+# summary line per benchmark with its ratio to the baseline of this same run.
+# Builds nothing: uses BUILD (default: build/); ROUNDS and RECORDS override the sizes.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
