@@ -1,6 +1,8 @@
 // OperatorBase: port creation, activation and the fiber loop.
 #include <sluice/engine/detail/operator_base.hpp>
 
+#include <boost/fiber/operations.hpp>
+
 #include <sluice/engine/detail/aborted.hpp>
 #include <sluice/engine/detail/graph.hpp>
 #include <sluice/engine/detail/worker.hpp>
@@ -112,6 +114,13 @@ void OperatorBase::fiber_main() {
     }
     current_epoch.reset();
     worker_.end_activation(*this);
+    if (activated_) {
+      // It asked to run again: go to the back of the line so the driver and every
+      // other runnable operator get a turn first.
+      counted_ = true;
+      ++worker_.runnable_;
+      boost::this_fiber::yield();
+    }
   }
 }
 

@@ -29,7 +29,7 @@ std::shared_ptr<void> make_mesh(RunShared& shared) {
   for (std::uint32_t from = 0; from < shared.workers; ++from) {
     mesh->channel[from].resize(shared.workers);
     for (std::uint32_t to = 0; to < shared.workers; ++to) {
-      if (from != to) mesh->channel[from][to] = shared.make_queue<Batch<T>>(to);
+      if (from != to) mesh->channel[from][to] = shared.make_queue<Batch<T>>(from, to);
     }
   }
   return mesh;

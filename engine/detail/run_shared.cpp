@@ -29,6 +29,7 @@ RunShared::RunShared(const Graph& g, const RunConfig& c)
     : graph(g), config(c), workers(c.workers), topology(topology_of(g)) {
   doorbells.reserve(workers);
   for (std::uint32_t w = 0; w < workers; ++w) doorbells.push_back(std::make_unique<Doorbell>());
+  waiters.resize(workers);
   progress.resize(workers);
   for (std::uint32_t from = 0; from < workers; ++from) {
     progress[from].resize(workers);
@@ -47,14 +48,11 @@ RunShared::RunShared(const Graph& g, const RunConfig& c)
 }
 
 void RunShared::fail(std::exception_ptr e) {
-  std::vector<Wakeable*> wake;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!error_) error_ = e;
     aborted_.store(true, std::memory_order_release);
-    wake = wakeables_;
   }
-  for (Wakeable* w : wake) w->wake_producer();
   for (auto& bell : doorbells) bell->ring();
 }
 

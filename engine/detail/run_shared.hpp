@@ -27,20 +27,18 @@ struct RunShared {
   RunShared(const RunShared&) = delete;
   RunShared& operator=(const RunShared&) = delete;
 
-  // Records the first failure, aborts the run and wakes every worker and blocked fiber.
+  // Records the first failure, aborts the run and wakes every worker.
   void fail(std::exception_ptr error);
   bool aborted() const { return aborted_.load(std::memory_order_acquire); }
   const std::atomic<bool>& aborted_flag() const { return aborted_; }
   std::exception_ptr error() const;
 
-  // Creates an in-process channel to worker `to` and registers it for abort wake-ups.
+  // Creates an in-process channel from worker `from` to worker `to`.
   template <class M>
-  std::unique_ptr<QueueChannel<M>> make_queue(std::uint32_t to) {
-    auto channel =
-        std::make_unique<QueueChannel<M>>(config.channel_capacity, *doorbells[to], aborted_);
-    std::lock_guard<std::mutex> lock(mutex_);
-    wakeables_.push_back(channel.get());
-    return channel;
+  std::unique_ptr<QueueChannel<M>> make_queue(std::uint32_t from, std::uint32_t to) {
+    return std::make_unique<QueueChannel<M>>(config.channel_capacity,
+                                             ProducerSide{*doorbells[from], waiters[from]},
+                                             *doorbells[to], aborted_);
   }
 
   const Graph& graph;
@@ -48,6 +46,8 @@ struct RunShared {
   const std::uint32_t workers;
   progress::GraphBuilder<Epoch> topology;
   std::vector<std::unique_ptr<Doorbell>> doorbells;  // per worker
+  // Per worker, touched only by that worker's thread: its fibers parked on a Waiter.
+  std::vector<std::vector<Waiter*>> waiters;
   // progress[from][to]; the diagonal is unused (a worker applies its own progress
   // directly, which is the same as a FIFO channel to itself drained at once).
   std::vector<std::vector<std::unique_ptr<UnboundedChannel<ProgressMsg>>>> progress;
@@ -57,7 +57,6 @@ struct RunShared {
   mutable std::mutex mutex_;
   std::atomic<bool> aborted_{false};
   std::exception_ptr error_;
-  std::vector<Wakeable*> wakeables_;
 };
 
 }  // namespace sluice::detail

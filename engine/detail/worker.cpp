@@ -7,7 +7,6 @@
 #include <boost/fiber/operations.hpp>
 #include <boost/fiber/protected_fixedsize_stack.hpp>
 
-#include <sluice/engine/detail/spin_then_park.hpp>
 #include <sluice/engine/error.hpp>
 
 namespace sluice::detail {
@@ -31,7 +30,6 @@ void Worker::report_failure(std::exception_ptr error) {
 }
 
 void Worker::run() {
-  boost::fibers::use_scheduling_algorithm<SpinThenPark>();
   try {
     build();
   } catch (const Aborted&) {
@@ -89,7 +87,6 @@ void Worker::end_activation(OperatorBase& op) {
   if (pending.empty()) return;
   round_.extend(pending.begin(), pending.end());
   pending.clear();
-  shared_.doorbells[index_]->ring();  // the driver may be parked while a woken fiber ran
 }
 
 void Worker::add_timer(Clock::time_point when, OperatorBase& op) {
@@ -181,17 +178,11 @@ bool Worker::poll_activations() {
   return any;
 }
 
-bool Worker::has_incoming() const {
-  for (std::uint32_t peer = 0; peer < shared_.workers; ++peer) {
-    if (peer != index_ && shared_.progress[peer][index_]->has_data()) return true;
-  }
-  return remote_activations_.load(std::memory_order_acquire);
-}
-
 void Worker::drive() {
   Doorbell& doorbell = *shared_.doorbells[index_];
   for (;;) {
     if (shared_.aborted()) return;
+    doorbell.clear();  // a ring from now on means: look again
     bool progressed = receive_progress();
     progressed |= flush_progress();
     if (progressed) {
@@ -199,23 +190,35 @@ void Worker::drive() {
       deliver_frontiers();
     }
     const bool activated = poll_activations();
-    if (runnable_ > 0) {
-      boost::this_fiber::yield();  // every runnable operator runs once before we continue
+    if (poll_waiters() || runnable_ > 0) {
+      boost::this_fiber::yield();  // every runnable fiber runs once before we continue
       continue;
     }
     if (progressed || activated) continue;
     if (!tracker_->tracking_anything()) return;  // globally complete
-    const auto deadline = timers_.empty() ? Clock::time_point::max() : timers_.top().when;
-    doorbell.prepare();
-    if (has_incoming() || poll_activations() || runnable_ > 0 || round_.unstable_size() != 0) {
-      doorbell.cancel();
-      continue;
-    }
-    doorbell.wait_until(deadline);
+    doorbell.wait_until(timers_.empty() ? Clock::time_point::max() : timers_.top().when);
   }
 }
 
+bool Worker::poll_waiters() {
+  auto& waiters = shared_.waiters[index_];
+  bool any = false;
+  for (std::size_t i = 0; i < waiters.size();) {
+    if (waiters[i]->ready() || shared_.aborted()) {
+      waiters[i]->wake();
+      waiters[i] = waiters.back();
+      waiters.pop_back();
+      any = true;
+    } else {
+      ++i;
+    }
+  }
+  return any;
+}
+
 void Worker::shutdown_fibers() {
+  for (Waiter* w : shared_.waiters[index_]) w->wake();  // they see the abort and unwind
+  shared_.waiters[index_].clear();
   for (auto& op : ops_) op->request_shutdown();
   for (auto& fiber : fibers_) {
     if (fiber.joinable()) fiber.join();

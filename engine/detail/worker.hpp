@@ -60,7 +60,7 @@ class Worker {
   bool flush_progress();
   void deliver_frontiers();
   bool poll_activations();
-  bool has_incoming() const;
+  bool poll_waiters();
   void shutdown_fibers();
 
   struct Timer {
