@@ -187,6 +187,10 @@ class Gate {
   }
   void open() {
     open_.store(true);
+    poke();
+  }
+  // Activates every enrolled operator without opening the gate.
+  void poke() {
     std::lock_guard<std::mutex> lock(mutex_);
     for (auto& a : activators_) {
       if (a) a->activate();
