@@ -2,10 +2,12 @@
 // and wake chosen operators when it moves (as Timely's probe handles do).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -22,7 +24,7 @@ class Probe {
   // The frontier last seen on `worker` (at 0 before the run starts; empty once the
   // stream is complete).
   Frontier frontier(std::uint32_t worker) const {
-    auto slot = state_->slot(worker);
+    Slot* slot = state_->slot(worker);
     const Epoch e = slot->least.load(std::memory_order_acquire);
     return e == kDone ? Frontier{} : Frontier{e};
   }
@@ -31,14 +33,14 @@ class Probe {
 
   // Activates `who` whenever the frontier seen on `worker` changes.
   void subscribe(std::uint32_t worker, Activator who) {
-    auto slot = state_->slot(worker);
+    Slot* slot = state_->slot(worker);
     std::lock_guard<std::mutex> lock(slot->mutex);
     slot->subscribers.push_back(who);
   }
 
   // Internal: called by the probe operator.
   void publish(std::uint32_t worker, const Frontier& f) {
-    auto slot = state_->slot(worker);
+    Slot* slot = state_->slot(worker);
     slot->least.store(f.empty() ? kDone : f.least(), std::memory_order_release);
     std::lock_guard<std::mutex> lock(slot->mutex);
     for (const auto& a : slot->subscribers) a.activate();
@@ -51,14 +53,20 @@ class Probe {
     std::mutex mutex;
     std::vector<Activator> subscribers;
   };
+  static constexpr std::uint32_t kMaxWorkers = 1024;  // RunConfig's limit
+  // Slots are created on first use and never move; lookups are one atomic load.
   struct State {
     std::mutex mutex;
-    std::vector<std::shared_ptr<Slot>> slots;
-    std::shared_ptr<Slot> slot(std::uint32_t worker) {
+    std::vector<std::unique_ptr<Slot>> owned;
+    std::array<std::atomic<Slot*>, kMaxWorkers> index{};
+    Slot* slot(std::uint32_t worker) {
+      if (worker >= kMaxWorkers) throw std::out_of_range("probe: worker index out of range");
+      if (Slot* s = index[worker].load(std::memory_order_acquire)) return s;
       std::lock_guard<std::mutex> lock(mutex);
-      if (slots.size() <= worker) slots.resize(worker + 1);
-      if (!slots[worker]) slots[worker] = std::make_shared<Slot>();
-      return slots[worker];
+      if (Slot* s = index[worker].load(std::memory_order_acquire)) return s;
+      owned.push_back(std::make_unique<Slot>());
+      index[worker].store(owned.back().get(), std::memory_order_release);
+      return owned.back().get();
     }
   };
   std::shared_ptr<State> state_;
