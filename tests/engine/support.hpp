@@ -18,7 +18,22 @@
 #include <utility>
 #include <vector>
 
+#include <doctest/doctest.h>
+
 #include <sluice/sluice.hpp>
+
+namespace doctest {
+template <>
+struct StringMaker<sluice::Frontier> {
+  static String convert(const sluice::Frontier& f) {
+    if (f.empty()) return String("{}");
+    std::string text = std::to_string(f.least());
+    text.insert(text.begin(), '{');
+    text.push_back('}');
+    return String(text.c_str());
+  }
+};
+}  // namespace doctest
 
 namespace sluice_test {
 
