@@ -181,3 +181,29 @@ TEST_CASE("a constructor that throws stops the run with a StepError naming the s
     }
   }
 }
+
+TEST_CASE("a failure stops the run even while other sources wait holding capabilities") {
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    auto gate = std::make_shared<Gate>();  // never opened before the run ends
+    Dataflow flow("stuck");
+    auto held = held_source(flow, "hold", gate, 2, 5);
+    auto data = op::input(flow, "data", TestingSource<std::uint64_t>::of({1, 2, 3}));
+    auto bad = op::map("bad", data, [](std::uint64_t x) -> std::uint64_t {
+      if (x == 3) throw std::runtime_error("late failure");
+      return x;
+    });
+    op::output("held_out", held, TestingSink<std::uint64_t>());
+    op::output("bad_out", bad, TestingSink<std::uint64_t>());
+    RunConfig config;
+    config.workers = workers;
+    try {
+      run(flow, config);
+      FAIL("run() returned normally");
+    } catch (const StepError& e) {
+      CHECK(e.step() == "stuck.bad");
+      CHECK(e.item() == "3");
+    }
+    CHECK_FALSE(gate->is_open());
+  }
+}

@@ -99,3 +99,35 @@ TEST_CASE("notify_at delivers one count per epoch, in epoch order, after all its
     }
   }
 }
+
+TEST_CASE("an error inside a notification names the notified epoch") {
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    Dataflow flow("notify_fail");
+    std::vector<TestingSource<int>::Partition> parts(2);
+    parts[0] = {{1, 1}, {4, 2}};
+    parts[1] = {{6, 3}};
+    auto in = op::input(flow, "in", TestingSource<int>::partitioned(parts));
+    OperatorBuilder b(in, "on_close");
+    auto port = b.add_input(in);
+    b.build([port](OperatorContext&) {
+      return [port](OperatorContext& ctx) {
+        ctx.input(port).for_each([&](InputBatch<int>& batch) { ctx.notify_at(batch.retain()); });
+        ctx.for_each_notification([](Capability& cap) {
+          if (cap.epoch() == 4) throw std::runtime_error("cannot close epoch 4");
+        });
+      };
+    });
+    RunConfig config;
+    config.workers = workers;
+    try {
+      run(flow, config);
+      FAIL("run() returned normally");
+    } catch (const StepError& e) {
+      CHECK(e.step() == "notify_fail.on_close");
+      CHECK(e.epoch() == std::optional<Epoch>(4));
+      CHECK(e.worker() == std::optional<std::uint32_t>(0));
+      CHECK(e.item().empty());
+    }
+  }
+}

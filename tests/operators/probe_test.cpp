@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <thread>
 
 #include <doctest/doctest.h>
@@ -110,5 +111,56 @@ TEST_CASE("subscribe wakes an operator whenever the probed frontier moves") {
     CHECK(pacing->early.load() == 0);
     CHECK(sink.values().size() == kEpochs * workers);
     for (std::uint32_t w = 0; w < workers; ++w) CHECK(probe.frontier(w).empty());
+  }
+}
+
+TEST_CASE("a probe reads the largest epoch as an epoch, not as completion") {
+  constexpr Epoch kLast = std::numeric_limits<Epoch>::max();
+  auto gate = std::make_shared<Gate>();
+  Dataflow flow("last");
+  auto held = held_source(flow, "hold", gate, kLast, 1);
+  Probe probe;
+  op::probe("probe", held, probe);
+  BackgroundRun background(flow, RunConfig{}, gate);
+  REQUIRE(gate->wait_for_waiting(1, std::chrono::seconds(30)));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (probe.frontier(0) == Frontier{0} && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  // The source still holds a capability at kLast: data may still arrive there.
+  CHECK(probe.frontier(0) == Frontier{kLast});
+  CHECK_FALSE(background.done());
+  gate->open();
+  background.join();
+  CHECK(probe.frontier(0).empty());
+}
+
+// Skipped: engine bug (operators/probe.hpp). A Probe keeps the Activators subscribed in
+// an earlier run and publish() fires them after their operators were destroyed
+// (heap-use-after-free; SIGSEGV at times), and it still reads "empty" when the next run
+// starts. Reproduce with: operators_tests -tc="a probe and its subscribers*" --no-skip
+TEST_CASE("a probe and its subscribers work again when the dataflow runs a second time" *
+          doctest::skip()) {
+  constexpr Epoch kEpochs = 10;
+  constexpr std::uint32_t kWorkers = 2;
+  Dataflow flow("rerun");
+  Probe probe;
+  auto pacing = std::make_shared<Pacing>();
+  auto gate = std::make_shared<Gate>();
+  auto source = paced_source(flow, probe, kEpochs, pacing, gate);
+  auto counted =
+      op::inspect("count", source, [pacing](const std::uint64_t&) { ++pacing->inspected; });
+  op::probe("probe", counted, probe);
+  RunConfig config;
+  config.workers = kWorkers;
+  for (int round = 0; round < 2; ++round) {
+    CAPTURE(round);
+    pacing->inspected.store(0);
+    pacing->emitted.store(0);
+    // Before the run starts the probe must read 0 again, or the paced source runs ahead.
+    for (std::uint32_t w = 0; w < kWorkers; ++w) CHECK(probe.frontier(w) == Frontier{0});
+    run(flow, config);
+    CHECK(pacing->emitted.load() == kEpochs * kWorkers);
+    CHECK(pacing->early.load() == 0);
   }
 }
