@@ -79,3 +79,60 @@ TEST_CASE("exchange by a string key brings all records of one key to one worker"
     for (const auto& [key, ws] : workers_of_key) CHECK(ws.size() == 1);
   }
 }
+
+TEST_CASE("one stream read under exchange, broadcast and pipeline gives each reader a full copy") {
+  const std::uint64_t seed = test_seed();
+  INFO("SLUICE_SEED=" << seed);
+  const auto parts = random_partitions(seed ^ 0x7ee, 3, 3'000, 4);
+  const auto expected = sorted_items<std::uint64_t>(parts);
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    Dataflow flow("tee");
+    auto in = op::input(flow, "in", TestingSource<std::uint64_t>::partitioned(parts));
+    TestingSink<std::uint64_t> routed, everywhere, local;
+    op::output("routed_out", pass("route", in, exchange([](const std::uint64_t& x) { return x; })),
+               routed);
+    op::output("everywhere_out", pass("everywhere", in, Broadcast{}), everywhere);
+    op::output("local_out", in, local);
+    RunConfig config;
+    config.workers = workers;
+    config.batch_size = 3;
+    config.channel_capacity = 2;
+    run(flow, config);
+
+    CHECK(sorted_items<std::uint64_t>(routed) == expected);
+    CHECK(sorted_items<std::uint64_t>(local) == expected);
+    CHECK(everywhere.records().size() == expected.size() * workers);
+    std::size_t misrouted = 0;
+    for (const auto& r : routed.records())
+      misrouted += r.worker != route(hash_key(r.value), workers);
+    CHECK(misrouted == 0);
+  }
+}
+
+TEST_CASE("two exchanges in a row with one-record batches and one-batch channels lose nothing") {
+  const std::uint64_t seed = test_seed();
+  INFO("SLUICE_SEED=" << seed);
+  const auto parts = random_partitions(seed ^ 0x51, 3, 5'000, 5);
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    Dataflow flow("twice");
+    auto in = op::input(flow, "in", TestingSource<std::uint64_t>::partitioned(parts));
+    auto first = pass("by_value", in, exchange([](const std::uint64_t& x) { return x; }));
+    auto second = pass("by_high_bits", first,
+                       exchange([](const std::uint64_t& x) { return std::to_string(x >> 32); }));
+    TestingSink<std::uint64_t> sink;
+    op::output("out", second, sink);
+    RunConfig config;
+    config.workers = workers;
+    config.batch_size = 1;
+    config.channel_capacity = 1;
+    run(flow, config);
+    CHECK(sorted_items<std::uint64_t>(sink) == sorted_items<std::uint64_t>(parts));
+    std::size_t misrouted = 0;
+    for (const auto& r : sink.records()) {
+      misrouted += r.worker != route(hash_key(std::to_string(r.value >> 32)), workers);
+    }
+    CHECK(misrouted == 0);
+  }
+}
