@@ -28,7 +28,7 @@ else
 fi
 
 echo "== ASan+UBSan build"
-if bash scripts/build.sh build-asan --buildtype=debugoptimized -Dsanitize=true -Dbenchmarks=false; then
+if bash scripts/build.sh build-asan --buildtype=debugoptimized -Doptimization=1 -Ddebug=false -Dsanitize=true -Dbenchmarks=false -Dexamples=false; then
   ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=0 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 run_suite build-asan
 else
