@@ -25,8 +25,8 @@ class Probe {
   // stream is complete).
   Frontier frontier(std::uint32_t worker) const {
     Slot* slot = state_->slot(worker);
-    const Epoch e = slot->least.load(std::memory_order_acquire);
-    return e == kDone ? Frontier{} : Frontier{e};
+    if (slot->done.load(std::memory_order_acquire)) return Frontier{};
+    return Frontier{slot->least.load(std::memory_order_acquire)};
   }
   // True while data at an epoch earlier than `e` may still arrive on `worker`.
   bool less_than(std::uint32_t worker, Epoch e) const { return frontier(worker).less_than(e); }
@@ -41,15 +41,19 @@ class Probe {
   // Internal: called by the probe operator.
   void publish(std::uint32_t worker, const Frontier& f) {
     Slot* slot = state_->slot(worker);
-    slot->least.store(f.empty() ? kDone : f.least(), std::memory_order_release);
+    if (f.empty()) {
+      slot->done.store(true, std::memory_order_release);
+    } else {
+      slot->least.store(f.least(), std::memory_order_release);
+    }
     std::lock_guard<std::mutex> lock(slot->mutex);
     for (const auto& a : slot->subscribers) a.activate();
   }
 
  private:
-  static constexpr Epoch kDone = std::numeric_limits<Epoch>::max();
   struct Slot {
     std::atomic<Epoch> least{0};
+    std::atomic<bool> done{false};  // the stream is complete
     std::mutex mutex;
     std::vector<Activator> subscribers;
   };
