@@ -16,7 +16,9 @@
 namespace sluice {
 
 // Copies share state. frontier() is thread-safe; subscribe() is called from the
-// subscribing operator's worker while it is being constructed.
+// subscribing operator's worker while it is being constructed. A Probe may be reused
+// by later runs of its dataflow: each run starts it at 0 and forgets the previous
+// run's subscribers.
 class Probe {
  public:
   Probe() : state_(std::make_shared<State>()) {}
@@ -36,6 +38,20 @@ class Probe {
     Slot* slot = state_->slot(worker);
     std::lock_guard<std::mutex> lock(slot->mutex);
     slot->subscribers.push_back(who);
+  }
+
+  // Internal, called by the probe operator: a run starts (every operator of the run is
+  // built before any runs), and a run ends (its operators, and so the activators
+  // subscribed during it, are gone).
+  void begin_run(std::uint32_t worker) const {
+    Slot* slot = state_->slot(worker);
+    slot->least.store(0, std::memory_order_release);
+    slot->done.store(false, std::memory_order_release);
+  }
+  void end_run(std::uint32_t worker) const {
+    Slot* slot = state_->slot(worker);
+    std::lock_guard<std::mutex> lock(slot->mutex);
+    slot->subscribers.clear();
   }
 
   // Internal: called by the probe operator.
@@ -83,8 +99,13 @@ template <class T>
 void probe(std::string id, const Stream<T>& up, Probe probe) {
   OperatorBuilder b(up, std::move(id));
   auto in = b.add_input(up);
-  b.build([in, probe](OperatorContext&) {
-    return [in, probe, seen = Frontier{0}](OperatorContext& ctx) mutable {
+  b.build([in, probe](OperatorContext& ctx) {
+    const std::uint32_t worker = ctx.worker_index();
+    probe.begin_run(worker);
+    // Unsubscribes this run's activators when the operator is destroyed.
+    std::shared_ptr<void> end_run(nullptr,
+                                  [probe, worker](void*) mutable { probe.end_run(worker); });
+    return [in, probe, end_run, seen = Frontier{0}](OperatorContext& ctx) mutable {
       Batch<T> batch;
       auto input = ctx.input(in);
       while (input.pull(batch)) {
