@@ -1,4 +1,4 @@
-// Helpers shared by the engine test suite: the seed, per-worker result slots, a
+// Helpers shared by the engine and operators test suites: the seed, per-worker slots, a
 // bounded generator source, a source that holds its capability until a Gate opens,
 // and a run on a background thread.
 #pragma once
