@@ -5,7 +5,6 @@
 
 #include <sluice/engine/detail/aborted.hpp>
 #include <sluice/engine/detail/graph.hpp>
-#include <sluice/engine/detail/sanitizer.hpp>
 #include <sluice/engine/detail/worker.hpp>
 #include <sluice/engine/error.hpp>
 
@@ -110,7 +109,6 @@ void OperatorBase::fiber_main() {
     } catch (const Aborted&) {
       return;
     } catch (...) {
-      forget_unwound_frames();
       worker_.report_failure(as_step_error(*this, std::current_exception()));
       return;
     }

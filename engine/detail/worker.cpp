@@ -7,7 +7,6 @@
 #include <boost/fiber/operations.hpp>
 #include <boost/fiber/protected_fixedsize_stack.hpp>
 
-#include <sluice/engine/detail/sanitizer.hpp>
 #include <sluice/engine/error.hpp>
 
 namespace sluice::detail {
@@ -78,8 +77,7 @@ void Worker::build() {
   runnable_ = nodes;  // every operator starts activated (OperatorBase::counted_)
   for (auto& op : ops_) {
     OperatorBase* raw = op.get();
-    fibers_.emplace_back(std::allocator_arg,
-                         CleanStack(boost::fibers::protected_fixedsize_stack(kFiberStack)),
+    fibers_.emplace_back(std::allocator_arg, boost::fibers::protected_fixedsize_stack(kFiberStack),
                          [raw] { raw->fiber_main(); });
   }
 }

@@ -6,7 +6,6 @@
 #include <vector>
 
 #include <sluice/engine/detail/aborted.hpp>
-#include <sluice/engine/detail/sanitizer.hpp>
 #include <sluice/engine/error.hpp>
 
 namespace sluice::detail {
@@ -21,10 +20,8 @@ void each_item(std::vector<T>& items, F&& f) {
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
-    forget_unwound_frames();
     throw ItemError(e.what(), render(items[i]));
   } catch (...) {
-    forget_unwound_frames();
     throw ItemError("an exception not derived from std::exception", render(items[i]));
   }
 }
