@@ -14,45 +14,46 @@
 
 namespace sluice::op {
 
+namespace detail {
+using sluice::detail::call_user;
+using sluice::detail::each_item;
+
+// The shape of map, filter and flat_map: a pipeline step that calls
+// per_record(session, record) for every record, the session writing at its epoch.
+template <class U, class T, class PerRecord>
+Stream<U> per_record_step(std::string id, const Stream<T>& up, PerRecord per_record) {
+  OperatorBuilder b(up, std::move(id));
+  auto in = b.add_input(up);
+  auto [out, down] = b.add_output<U>();
+  b.build([in, out, per_record](OperatorContext&) {
+    return [in, out, per_record](OperatorContext& ctx) mutable {
+      auto output = ctx.output(out);
+      ctx.input(in).for_each([&](InputBatch<T>& batch) {
+        auto session = output.session(batch);
+        each_item(batch.items(), [&](T& x) { per_record(session, x); });
+      });
+    };
+  });
+  return down;
+}
+}  // namespace detail
+
 // map: one output record per input record.
 template <class T, class F>
 requires std::invocable<F&, T&> || std::invocable<F&, T&&>
 auto map(std::string id, const Stream<T>& up, F f) {
   using U = std::decay_t<decltype(detail::call_user(f, std::declval<T&>()))>;
-  OperatorBuilder b(up, std::move(id));
-  auto in = b.add_input(up);
-  auto [out, down] = b.add_output<U>();
-  b.build([in, out, f](OperatorContext&) {
-    return [in, out, f](OperatorContext& ctx) mutable {
-      auto output = ctx.output(out);
-      ctx.input(in).for_each([&](InputBatch<T>& batch) {
-        auto session = output.session(batch);
-        detail::each_item(batch.items(), [&](T& x) { session.give(detail::call_user(f, x)); });
-      });
-    };
-  });
-  return down;
+  return detail::per_record_step<U>(
+      std::move(id), up, [f](Session<U>& out, T& x) mutable { out.give(detail::call_user(f, x)); });
 }
 
 // filter: keeps the records for which `pred` returns true.
 template <class T, class F>
 requires std::predicate<F&, const T&> Stream<T> filter(std::string id, const Stream<T>& up,
                                                        F pred) {
-  OperatorBuilder b(up, std::move(id));
-  auto in = b.add_input(up);
-  auto [out, down] = b.add_output<T>();
-  b.build([in, out, pred](OperatorContext&) {
-    return [in, out, pred](OperatorContext& ctx) mutable {
-      auto output = ctx.output(out);
-      ctx.input(in).for_each([&](InputBatch<T>& batch) {
-        auto session = output.session(batch);
-        detail::each_item(batch.items(), [&](T& x) {
-          if (pred(std::as_const(x))) session.give(std::move(x));
-        });
-      });
-    };
+  return detail::per_record_step<T>(std::move(id), up, [pred](Session<T>& out, T& x) mutable {
+    if (pred(std::as_const(x))) out.give(std::move(x));
   });
-  return down;
 }
 
 // flat_map: zero or more output records per input record; `f` returns a range
@@ -63,21 +64,9 @@ requires(std::invocable<F&, T&> ||
   using R = std::decay_t<decltype(detail::call_user(f, std::declval<T&>()))>;
   static_assert(std::ranges::input_range<R>, "flat_map's function must return a range");
   using U = std::ranges::range_value_t<R>;
-  OperatorBuilder b(up, std::move(id));
-  auto in = b.add_input(up);
-  auto [out, down] = b.add_output<U>();
-  b.build([in, out, f](OperatorContext&) {
-    return [in, out, f](OperatorContext& ctx) mutable {
-      auto output = ctx.output(out);
-      ctx.input(in).for_each([&](InputBatch<T>& batch) {
-        auto session = output.session(batch);
-        detail::each_item(batch.items(), [&](T& x) {
-          for (auto&& u : detail::call_user(f, x)) session.give(std::move(u));
-        });
-      });
-    };
+  return detail::per_record_step<U>(std::move(id), up, [f](Session<U>& out, T& x) mutable {
+    for (auto&& u : detail::call_user(f, x)) out.give(std::move(u));
   });
-  return down;
 }
 
 // inspect: calls `f` on every record and passes the batch on unchanged (no copy).
