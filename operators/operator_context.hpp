@@ -4,6 +4,10 @@
 //
 // Everything here is used from the operator's own fiber only (not thread-safe);
 // Activator is the one handle meant for other threads.
+//
+// Contract: an operator must consume (for_each or pull) every batch that arrives on
+// its inputs. A batch left unread keeps the input's frontier from passing its epoch,
+// so the frontier never empties and the run never finishes.
 #pragma once
 
 #include <algorithm>
