@@ -8,6 +8,7 @@
 #include <sluice/engine/pact.hpp>
 #include <sluice/engine/run.hpp>
 #include <sluice/engine/stream.hpp>
+#include <sluice/operators/branch_merge.hpp>
 #include <sluice/operators/capability.hpp>
 #include <sluice/operators/operator_builder.hpp>
 #include <sluice/operators/probe.hpp>

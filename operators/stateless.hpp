@@ -1,10 +1,14 @@
-// Stateless operators: map, filter, flat_map, inspect. Records stay on their worker
-// (pipeline) and keep their epoch. User functions are inlined into the batch loop.
-// A function may take `const T&`, `T&` (it may then move from the record) or `T`
-// (a copy); when it throws, the run stops with the step, worker, epoch and record.
+// Stateless operators: map, filter, filter_map, flat_map, flat_map_batch, flatten,
+// inspect, inspect_debug, and on keyed streams (std::pair<K, V>) key_on, key_rm,
+// map_value, filter_value, flat_map_value. Records stay on their worker (pipeline)
+// and keep their epoch; redistribute is the one that moves them. User functions are inlined into
+// the batch loop. A function may take `const T&`, `T&` (it may then move from the record) or `T` (a
+// copy); when it throws, the run stops with the step, worker, epoch and record.
 #pragma once
 
 #include <concepts>
+#include <iostream>
+#include <optional>
 #include <ranges>
 #include <string>
 #include <type_traits>
@@ -91,6 +95,151 @@ requires std::invocable<F&, const T&> || std::invocable<F&, const T&, Epoch> Str
         });
         output.session(batch).give_vector(batch.items());
       });
+    };
+  });
+  return down;
+}
+
+// filter_map: `f` returns an optional-like value (std::optional<U>, a pointer-like
+// type); the present ones are emitted.
+template <class T, class F>
+requires(std::invocable<F&, T&> ||
+         std::invocable<F&, T&&>) auto filter_map(std::string id, const Stream<T>& up, F f) {
+  using O = std::decay_t<decltype(detail::call_user(f, std::declval<T&>()))>;
+  using U = std::decay_t<decltype(*std::declval<O&>())>;
+  return detail::per_record_step<U>(std::move(id), up, [f](Session<U>& out, T& x) mutable {
+    auto maybe = detail::call_user(f, x);
+    if (maybe) out.give(std::move(*maybe));
+  });
+}
+
+// flat_map_batch: `f` receives a whole batch (std::vector<T>&&, records of one epoch)
+// and returns a range of output records for that epoch.
+template <class T, class F>
+requires std::invocable<F&, std::vector<T> &&> auto flat_map_batch(std::string id,
+                                                                   const Stream<T>& up, F f) {
+  using R = std::decay_t<std::invoke_result_t<F&, std::vector<T>&&>>;
+  using U = std::ranges::range_value_t<R>;
+  OperatorBuilder b(up, std::move(id));
+  auto in = b.add_input(up);
+  auto [out, down] = b.add_output<U>();
+  b.build([in, out, f](OperatorContext&) {
+    return [in, out, f](OperatorContext& ctx) mutable {
+      auto output = ctx.output(out);
+      ctx.input(in).for_each([&](InputBatch<T>& batch) {
+        auto session = output.session(batch);
+        for (auto&& u : f(std::move(batch.items()))) session.give(std::move(u));
+      });
+    };
+  });
+  return down;
+}
+
+// flatten: each record is a range; emits its elements.
+template <class T>
+requires std::ranges::input_range<T>
+auto flatten(std::string id, const Stream<T>& up) {
+  using U = std::ranges::range_value_t<T>;
+  return detail::per_record_step<U>(std::move(id), up, [](Session<U>& out, T& range) {
+    for (auto&& u : range) out.give(std::move(u));
+  });
+}
+
+// inspect_debug: prints "<step path> W<worker> @<epoch>: <record>" for every record to
+// stdout (or calls f(step_path, record, epoch, worker)), and passes the stream on.
+template <class T>
+Stream<T> inspect_debug(std::string id, const Stream<T>& up) {
+  OperatorBuilder b(up, std::move(id));
+  auto in = b.add_input(up);
+  auto [out, down] = b.add_output<T>();
+  b.build([in, out](OperatorContext&) {
+    return [in, out](OperatorContext& ctx) {
+      auto output = ctx.output(out);
+      ctx.input(in).for_each([&](InputBatch<T>& batch) {
+        for (const T& x : batch) {
+          std::cout << ctx.step_path() << " W" << ctx.worker_index() << " @" << batch.epoch()
+                    << ": " << render(x) << '\n';
+        }
+        output.session(batch).give_vector(batch.items());
+      });
+    };
+  });
+  return down;
+}
+
+// key_on: pairs every record with its key, (key(record), record), for keyed steps.
+template <class T, class F>
+requires std::invocable<F&, const T&>
+auto key_on(std::string id, const Stream<T>& up, F key) {
+  using K = std::decay_t<std::invoke_result_t<F&, const T&>>;
+  using U = std::pair<K, T>;
+  return detail::per_record_step<U>(std::move(id), up, [key](Session<U>& out, T& x) mutable {
+    K k = key(std::as_const(x));
+    out.give(U{std::move(k), std::move(x)});
+  });
+}
+
+// key_rm: drops the keys of a keyed stream.
+template <class K, class V>
+Stream<V> key_rm(std::string id, const Stream<std::pair<K, V>>& up) {
+  return detail::per_record_step<V>(std::move(id), up, [](Session<V>& out, std::pair<K, V>& kv) {
+    out.give(std::move(kv.second));
+  });
+}
+
+// map_value: (k, v) -> (k, f(v)).
+template <class K, class V, class F>
+requires(std::invocable<F&, V&> ||
+         std::invocable<F&, V&&>) auto map_value(std::string id, const Stream<std::pair<K, V>>& up,
+                                                 F f) {
+  using W = std::decay_t<decltype(detail::call_user(f, std::declval<V&>()))>;
+  using U = std::pair<K, W>;
+  return detail::per_record_step<U>(
+      std::move(id), up, [f](Session<U>& out, std::pair<K, V>& kv) mutable {
+        out.give(U{std::move(kv.first), detail::call_user(f, kv.second)});
+      });
+}
+
+// filter_value: keeps (k, v) when pred(v).
+template <class K, class V, class F>
+requires std::predicate<F&, const V&> Stream<std::pair<K, V>> filter_value(
+    std::string id, const Stream<std::pair<K, V>>& up, F pred) {
+  using U = std::pair<K, V>;
+  return detail::per_record_step<U>(std::move(id), up, [pred](Session<U>& out, U& kv) mutable {
+    if (pred(std::as_const(kv.second))) out.give(std::move(kv));
+  });
+}
+
+// flat_map_value: (k, v) -> (k, u) for every u in f(v).
+template <class K, class V, class F>
+requires(std::invocable<F&, V&> ||
+         std::invocable<F&, V&&>) auto flat_map_value(std::string id,
+                                                      const Stream<std::pair<K, V>>& up, F f) {
+  using R = std::decay_t<decltype(detail::call_user(f, std::declval<V&>()))>;
+  using U = std::pair<K, std::ranges::range_value_t<R>>;
+  return detail::per_record_step<U>(std::move(id), up,
+                                    [f](Session<U>& out, std::pair<K, V>& kv) mutable {
+                                      for (auto&& w : detail::call_user(f, kv.second))
+                                        out.give(U{kv.first, std::move(w)});
+                                    });
+}
+
+// redistribute: spreads records evenly over all workers (round-robin per worker),
+// e.g. after a source that one worker reads.
+template <class T>
+Stream<T> redistribute(std::string id, const Stream<T>& up) {
+  OperatorBuilder b(up, std::move(id));
+  // Each worker thread numbers the records it sends; the routing hash spreads them.
+  auto in = b.add_input(up, exchange([](const T&) {
+                          thread_local std::uint64_t sequence = 0;
+                          return sequence++;
+                        }));
+  auto [out, down] = b.add_output<T>();
+  b.build([in, out](OperatorContext&) {
+    return [in, out](OperatorContext& ctx) {
+      auto output = ctx.output(out);
+      ctx.input(in).for_each(
+          [&](InputBatch<T>& batch) { output.session(batch).give_vector(batch.items()); });
     };
   });
   return down;
