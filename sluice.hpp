@@ -4,6 +4,7 @@
 #include <sluice/engine/cli.hpp>
 #include <sluice/engine/dataflow.hpp>
 #include <sluice/engine/error.hpp>
+#include <sluice/engine/graph_output.hpp>
 #include <sluice/engine/key_hash.hpp>
 #include <sluice/engine/pact.hpp>
 #include <sluice/engine/run.hpp>

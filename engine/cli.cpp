@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include <sluice/engine/error.hpp>
+#include <sluice/engine/graph_output.hpp>
 #include <sluice/engine/run.hpp>
 
 namespace sluice {
@@ -23,6 +24,9 @@ Cli::Cli(std::string description) : app_(std::make_unique<CLI::App>(std::move(de
                                         CLI::AsNumberWithUnit::CASE_SENSITIVE))
       ->check(CLI::PositiveNumber)
       ->default_str("10s");
+  app_->add_option("--graph", graph_format_,
+                   "print the dataflow's steps and edges (mermaid or dot) and exit")
+      ->check(CLI::IsMember({"mermaid", "dot"}));
 }
 
 Cli::~Cli() = default;
@@ -56,6 +60,11 @@ int Cli::main(int argc, const char* const* argv, const std::function<Dataflow()>
   if (int code = parse(argc, argv); code >= 0) return code;
   try {
     Dataflow flow = make();
+    if (!graph_format_.empty()) {
+      std::cout << render_graph(flow,
+                                graph_format_ == "dot" ? GraphFormat::Dot : GraphFormat::Mermaid);
+      return 0;
+    }
     run(flow, config_);
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";

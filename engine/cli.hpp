@@ -8,8 +8,9 @@
 //   }
 //
 // Flags: -w/--workers-per-process N, --epoch-interval DURATION (10s, 250ms; a bare
-// number is seconds), -h/--help. Bad values get a message naming the flag and what
-// is allowed, and exit code 2 (CLI11's own codes for parse errors are mapped to 2).
+// number is seconds), --graph mermaid|dot (print the dataflow and exit), -h/--help. Bad values get
+// a message naming the flag and what is allowed, and exit code 2 (CLI11's own codes for parse
+// errors are mapped to 2).
 #pragma once
 
 #include <functional>
@@ -49,6 +50,7 @@ class Cli {
   std::unique_ptr<CLI::App> app_;
   RunConfig config_;
   double epoch_interval_seconds_ = 10.0;
+  std::string graph_format_;  // empty: run; else print the graph in this format
 };
 
 }  // namespace sluice
