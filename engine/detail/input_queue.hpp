@@ -47,7 +47,6 @@ class InputQueue final : public InputPortBase {
     }
     return false;
   }
-  bool has_data() const override { return !local_.empty() || has_remote_data(); }
 
  private:
   bool pull_remote(Batch<T>& out) {

@@ -19,8 +19,6 @@ class InputPortBase {
 
   // True if a remote peer may have delivered a batch not yet pulled (driver poll).
   virtual bool has_remote_data() const = 0;
-  // True if any batch is waiting, local or remote.
-  virtual bool has_data() const = 0;
 
   OperatorBase& op() const { return op_; }
   std::uint32_t port() const { return port_; }

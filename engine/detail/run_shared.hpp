@@ -30,7 +30,6 @@ struct RunShared {
   // Records the first failure, aborts the run and wakes every worker.
   void fail(std::exception_ptr error);
   bool aborted() const { return aborted_.load(std::memory_order_acquire); }
-  const std::atomic<bool>& aborted_flag() const { return aborted_; }
   std::exception_ptr error() const;
 
   // Creates an in-process channel from worker `from` to worker `to`.
