@@ -132,6 +132,8 @@ class OperatorContext {
   std::uint32_t worker_index() const { return op_.worker_index(); }
   std::uint32_t workers() const { return op_.workers(); }
   const std::string& step_path() const { return op_.path(); }
+  // The run's configuration (epoch_interval for sources with ingestion epochs, ...).
+  const RunConfig& config() const { return op_.config(); }
 
   template <class T>
   InputHandle<T> input(InputPort<T> port) {

@@ -37,6 +37,8 @@ const std::string& OperatorBase::path() const {
 std::uint32_t OperatorBase::worker_index() const {
   return worker_.index();
 }
+const RunConfig& OperatorBase::config() const { return worker_.config(); }
+
 std::uint32_t OperatorBase::workers() const {
   return worker_.peers();
 }

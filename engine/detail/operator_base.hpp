@@ -17,6 +17,7 @@
 #include <sluice/engine/activator.hpp>
 #include <sluice/engine/detail/port.hpp>
 #include <sluice/engine/epoch.hpp>
+#include <sluice/engine/run_config.hpp>
 #include <sluice/progress/location.hpp>
 
 namespace sluice::detail {
@@ -43,6 +44,7 @@ class OperatorBase {
   const std::string& path() const;
   std::uint32_t worker_index() const;
   std::uint32_t workers() const;
+  const RunConfig& config() const;
 
   std::size_t input_count() const { return inputs_.size(); }
   std::size_t output_count() const { return outputs_.size(); }
