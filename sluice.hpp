@@ -13,6 +13,8 @@
 #include <sluice/operators/capability.hpp>
 #include <sluice/operators/operator_builder.hpp>
 #include <sluice/operators/probe.hpp>
+#include <sluice/operators/stateful.hpp>
+#include <sluice/operators/stateful_map.hpp>
 #include <sluice/operators/stateless.hpp>
 #include <sluice/operators/testing_sink.hpp>
 #include <sluice/operators/testing_source.hpp>

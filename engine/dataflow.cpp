@@ -23,6 +23,14 @@ namespace detail {
 
 std::uint32_t add_step(Graph& graph, std::string id) {
   check_name("a step id", id);
+  return add_nested_step(graph, std::move(id));
+}
+
+std::uint32_t add_nested_step(Graph& graph, std::string id) {
+  if (id.empty() || id.front() == '.' || id.back() == '.' ||
+      id.find("..") != std::string::npos) {
+    throw ConfigError("step id '" + id + "' must be non-empty parts separated by single '.'");
+  }
   for (const auto& step : graph.steps) {
     if (step.id == id) {
       throw ConfigError("step id '" + id + "' is used twice in dataflow '" + graph.name +

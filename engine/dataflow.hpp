@@ -17,6 +17,9 @@ namespace detail {
 // Adds a step and returns its node number. Throws ConfigError if `id` is empty,
 // contains '.', or is already used in this dataflow.
 std::uint32_t add_step(Graph& graph, std::string id);
+// As add_step, for a step inside a composite operator: `id` is "parent.child"
+// (each part non-empty); only the uniqueness of the whole id is checked.
+std::uint32_t add_nested_step(Graph& graph, std::string id);
 }  // namespace detail
 
 class Dataflow {

@@ -56,6 +56,14 @@ class LogicOperator final : public detail::OperatorBase {
   std::optional<Logic> logic_;
 };
 
+// The id of a step inside a composite operator: its path is "<flow>.<parent>.<child>"
+// (count_final's pre-aggregation is "<flow>.<id>.pre"). Parent and child must not be
+// empty; the child must not contain '.'.
+struct NestedStep {
+  std::string parent;
+  std::string child;
+};
+
 class OperatorBuilder {
  public:
   // Declares a step named `id` in the dataflow. Throws ConfigError for a bad or
@@ -66,6 +74,11 @@ class OperatorBuilder {
   template <class T>
   OperatorBuilder(const Stream<T>& stream, std::string id)
       : OperatorBuilder(stream.shared_graph(), std::move(id)) {}
+
+  // Declares a step inside a composite operator (see NestedStep).
+  template <class T>
+  OperatorBuilder(const Stream<T>& stream, NestedStep id)
+      : graph_(stream.shared_graph()), node_(nested(*graph_, std::move(id))) {}
 
   // Adds an input reading `stream` under `pact` (Pipeline, Broadcast or exchange(key)).
   template <class T, class Pact = Pipeline>
@@ -130,6 +143,14 @@ class OperatorBuilder {
       : graph_(std::move(graph)), node_(detail::add_step(*graph_, std::move(id))) {}
 
   detail::StepDesc& step() { return graph_->steps[node_]; }
+  static std::uint32_t nested(detail::Graph& graph, NestedStep id) {
+    if (id.child.find('.') != std::string::npos || id.child.empty() || id.parent.empty()) {
+      throw ConfigError("nested step '" + id.parent + "." + id.child +
+                        "': parent and child must be non-empty and the child must not "
+                        "contain '.'");
+    }
+    return detail::add_nested_step(graph, id.parent + "." + id.child);
+  }
 
   std::shared_ptr<detail::Graph> graph_;
   std::uint32_t node_;

@@ -200,6 +200,15 @@ class OperatorContext {
   }
   std::size_t pending_notifications() const { return pending_.size(); }
 
+  // Runs f() with errors it throws attributed to `epoch` (for logic that processes
+  // records it kept from an earlier activation).
+  template <class F>
+  void at_epoch(Epoch epoch, F&& f) {
+    op_.current_epoch = epoch;
+    f();  // an exception leaves the epoch set, for the error report
+    op_.current_epoch.reset();
+  }
+
  private:
   template <class Ctor>
   friend class LogicOperator;

@@ -307,4 +307,16 @@ class BackgroundRun {
   std::thread thread_;
 };
 
+// Runs `flow` and returns the StepError it must stop with (fails the test when the run
+// succeeds or stops with another error).
+inline StepError run_expecting_step_error(const Dataflow& flow, const RunConfig& config) {
+  try {
+    run(flow, config);
+  } catch (const StepError& e) {
+    return e;
+  }
+  FAIL("run() returned normally; a StepError was expected");
+  return StepError("", std::nullopt, std::nullopt, "");
+}
+
 }  // namespace sluice_test

@@ -1,0 +1,52 @@
+// callable_traits<F>: the parameter and result types of a non-generic callable (a
+// function pointer, a member function pointer, or a lambda / class with one
+// non-template operator()). Keyed operators use it to learn a user's state type from
+// the parameter list, as Bytewax learns it from the values a function returns.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <tuple>
+#include <type_traits>
+
+namespace sluice::detail {
+
+template <class R, class... A>
+struct signature {
+  using result = R;
+  using args = std::tuple<A...>;
+  static constexpr std::size_t arity = sizeof...(A);
+  template <std::size_t I>
+  using arg = std::tuple_element_t<I, args>;
+};
+
+template <class F>
+struct callable_traits : callable_traits<decltype(&std::decay_t<F>::operator())> {};
+
+template <class R, class... A>
+struct callable_traits<R (*)(A...)> : signature<R, A...> {};
+template <class R, class... A>
+struct callable_traits<R(A...)> : signature<R, A...> {};
+template <class R, class C, class... A>
+struct callable_traits<R (C::*)(A...)> : signature<R, A...> {};
+template <class R, class C, class... A>
+struct callable_traits<R (C::*)(A...) const> : signature<R, A...> {};
+template <class R, class C, class... A>
+struct callable_traits<R (C::*)(A...) noexcept> : signature<R, A...> {};
+template <class R, class C, class... A>
+struct callable_traits<R (C::*)(A...) const noexcept> : signature<R, A...> {};
+
+template <class F, std::size_t I>
+using arg_t = std::remove_cvref_t<typename callable_traits<F>::template arg<I>>;
+
+template <class F>
+inline constexpr std::size_t arity_v = callable_traits<F>::arity;
+
+template <class T>
+struct optional_value {};
+template <class T>
+struct optional_value<std::optional<T>> {
+  using type = T;
+};
+
+}  // namespace sluice::detail

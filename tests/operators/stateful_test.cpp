@@ -1,0 +1,290 @@
+// Tests for stateful_map, stateful_flat_map and stateful: keys meet on one worker,
+// values apply in epoch order (checked through per-epoch counts that only come out
+// right in epoch order), discard, end-of-input, timers and errors; each against a
+// reference computed here, at 1, 2 and 3 workers.
+#include <sluice/operators/stateful.hpp>
+#include <sluice/operators/stateful_map.hpp>
+#include <sluice/operators/stateless.hpp>
+#include <sluice/operators/testing_sink.hpp>
+#include <sluice/operators/testing_source.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "../engine/support.hpp"
+
+using namespace sluice;
+using namespace sluice_test;
+
+namespace {
+
+using Parts = std::vector<TestingSource<std::uint64_t>::Partition>;
+using KV = std::pair<std::uint64_t, std::uint64_t>;
+constexpr std::uint64_t kKeys = 13;
+
+std::uint64_t key_of(std::uint64_t x) { return x % kKeys; }
+
+// Per key, the number of items at each epoch.
+std::map<std::uint64_t, std::map<Epoch, std::uint64_t>> counts_by_key(const Parts& parts) {
+  std::map<std::uint64_t, std::map<Epoch, std::uint64_t>> out;
+  for (const auto& part : parts) {
+    for (const auto& item : part) ++out[key_of(item.value)][item.epoch];
+  }
+  return out;
+}
+
+// The (epoch, (key, n)) records of a per-key counter applied in epoch order: the n-th
+// item of a key (counting from 1 over earlier epochs first) yields f(n).
+template <class F>
+std::vector<std::pair<Epoch, KV>> counter_reference(const Parts& parts, F f) {
+  std::vector<std::pair<Epoch, KV>> want;
+  for (const auto& [key, epochs] : counts_by_key(parts)) {
+    std::uint64_t n = 0;
+    for (const auto& [epoch, count] : epochs) {
+      for (std::uint64_t i = 0; i < count; ++i) {
+        ++n;
+        for (std::uint64_t v : f(n)) want.push_back({epoch, {key, v}});
+      }
+    }
+  }
+  std::sort(want.begin(), want.end());
+  return want;
+}
+
+template <class U, class Build>
+std::vector<std::pair<Epoch, U>> run_keyed(const Parts& parts, std::uint32_t workers,
+                                           Build build) {
+  Dataflow flow("st");
+  auto in = op::input(flow, "in", TestingSource<std::uint64_t>::partitioned(parts));
+  auto keyed = op::key_on("key", in, key_of);
+  TestingSink<U> sink;
+  op::output("out", build(keyed), sink);
+  RunConfig config;
+  config.workers = workers;
+  config.batch_size = 64;  // many batches, so epochs interleave across workers
+  run(flow, config);
+  return sorted_items(sink);
+}
+
+// Sums and counts a key's values; emits (count, sum) at end of input.
+struct Totals {
+  std::uint64_t count = 0;
+  std::uint64_t sum = 0;
+  LogicAction on_item(std::uint64_t v, Emitter<std::uint64_t, std::pair<std::uint64_t,
+                                                                      std::uint64_t>>&) {
+    ++count;
+    sum += v;
+    return LogicAction::retain;
+  }
+  LogicAction on_eof(Emitter<std::uint64_t, std::pair<std::uint64_t, std::uint64_t>>& out) {
+    out({count, sum});
+    return LogicAction::discard;
+  }
+  std::pair<std::uint64_t, std::uint64_t> snapshot() const { return {count, sum}; }
+};
+
+// Emits how many items arrived since the last notification, via a timer that is
+// already due when it is set.
+struct FlushSoon {
+  std::uint64_t pending = 0;
+  LogicAction on_item(std::uint64_t, Emitter<std::uint64_t, std::uint64_t>&) {
+    ++pending;
+    return LogicAction::retain;
+  }
+  std::optional<LogicClock::time_point> notify_at() const {
+    if (pending == 0) return std::nullopt;
+    return LogicClock::time_point{};  // the distant past: due at once
+  }
+  LogicAction on_notify(Emitter<std::uint64_t, std::uint64_t>& out) {
+    out(pending);
+    return LogicAction::discard;
+  }
+  LogicAction on_eof(Emitter<std::uint64_t, std::uint64_t>& out) {
+    if (pending > 0) out(pending);
+    return LogicAction::discard;
+  }
+  std::uint64_t snapshot() const { return pending; }
+};
+
+}  // namespace
+
+TEST_CASE("stateful_map applies each key's values in epoch order at 1, 2, 3 workers") {
+  const std::uint64_t seed = test_seed();
+  INFO("seed " << seed << " (rerun with SLUICE_SEED=" << seed << ")");
+  const Parts parts = random_partitions(seed, 4, 6'000, 7);
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    SUBCASE("a plain state starts at S{} and is kept") {
+      auto got = run_keyed<KV>(parts, workers, [](const Stream<KV>& s) {
+        return op::stateful_map("count", s, [](std::uint64_t& n, std::uint64_t) { return ++n; });
+      });
+      CHECK(got == counter_reference(parts, [](std::uint64_t n) {
+              return std::vector<std::uint64_t>{n};
+            }));
+    }
+    SUBCASE("an emptied optional state discards the key") {
+      auto got = run_keyed<KV>(parts, workers, [](const Stream<KV>& s) {
+        return op::stateful_map("count3", s,
+                                [](std::optional<std::uint64_t>& n, std::uint64_t) {
+                                  const std::uint64_t v = n.value_or(0) + 1;
+                                  if (v == 3) {
+                                    n.reset();
+                                  } else {
+                                    n = v;
+                                  }
+                                  return v;
+                                });
+      });
+      CHECK(got == counter_reference(parts, [](std::uint64_t n) {
+              return std::vector<std::uint64_t>{(n - 1) % 3 + 1};
+            }));
+    }
+    SUBCASE("stateful_flat_map emits every element of the returned range") {
+      auto got = run_keyed<KV>(parts, workers, [](const Stream<KV>& s) {
+        return op::stateful_flat_map("fm", s, [](std::uint64_t& n, std::uint64_t) {
+          ++n;
+          return n % 2 == 0 ? std::vector<std::uint64_t>{n, n * 1000}
+                            : std::vector<std::uint64_t>{};
+        });
+      });
+      CHECK(got == counter_reference(parts, [](std::uint64_t n) {
+              return n % 2 == 0 ? std::vector<std::uint64_t>{n, n * 1000}
+                                : std::vector<std::uint64_t>{};
+            }));
+    }
+  }
+}
+
+TEST_CASE("stateful_map works with string keys and moves values in") {
+  std::vector<std::string> words;
+  for (int i = 0; i < 3000; ++i) words.push_back("w" + std::to_string(i % 37));
+  std::map<std::string, std::uint64_t> want;
+  for (const auto& w : words) ++want[w];
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    Dataflow flow("words");
+    auto in = op::input(flow, "in", TestingSource<std::string>::of(words));
+    auto keyed = op::key_on("key", in, [](const std::string& w) { return w; });
+    auto lengths = op::stateful_map("len", keyed, [](std::string& last, std::string w) {
+      last = std::move(w);
+      return last.size();
+    });
+    auto counts = op::stateful_map(
+        "count", lengths, [](std::uint64_t& n, std::size_t) { return ++n; });
+    TestingSink<std::pair<std::string, std::uint64_t>> sink;
+    op::output("out", counts, sink);
+    RunConfig config;
+    config.workers = workers;
+    run(flow, config);
+    std::map<std::string, std::uint64_t> got;
+    for (const auto& [w, n] : sink.values()) got[w] = std::max(got[w], n);
+    CHECK(got == want);
+    CHECK(sink.values().size() == words.size());
+  }
+}
+
+TEST_CASE("stateful logic sees every value and reports at end of input at 1, 2, 3 workers") {
+  const std::uint64_t seed = test_seed();
+  INFO("seed " << seed << " (rerun with SLUICE_SEED=" << seed << ")");
+  const Parts parts = random_partitions(seed, 3, 4'000, 5);
+  std::map<std::uint64_t, std::pair<std::uint64_t, std::uint64_t>> want;
+  std::map<std::uint64_t, Epoch> last_epoch;
+  for (const auto& part : parts) {
+    for (const auto& item : part) {
+      auto& w = want[key_of(item.value)];
+      ++w.first;
+      w.second += item.value;
+      last_epoch[key_of(item.value)] = std::max(last_epoch[key_of(item.value)], item.epoch);
+    }
+  }
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    using Out = std::pair<std::uint64_t, std::pair<std::uint64_t, std::uint64_t>>;
+    Dataflow flow("st");
+    auto in = op::input(flow, "in", TestingSource<std::uint64_t>::partitioned(parts));
+    auto keyed = op::key_on("key", in, key_of);
+    auto totals = op::stateful(
+        "totals", keyed,
+        [](const std::uint64_t&, std::optional<std::pair<std::uint64_t, std::uint64_t>> resume) {
+          Totals t;
+          if (resume) std::tie(t.count, t.sum) = *resume;
+          return t;
+        });
+    TestingSink<Out> sink;
+    op::output("out", totals, sink);
+    RunConfig config;
+    config.workers = workers;
+    run(flow, config);
+    std::map<std::uint64_t, std::pair<std::uint64_t, std::uint64_t>> got;
+    for (const auto& r : sink.records()) {
+      CHECK(got.count(r.value.first) == 0);
+      got[r.value.first] = r.value.second;
+      CHECK(r.epoch >= last_epoch[r.value.first]);  // after every item of the key
+    }
+    CHECK(got == want);
+  }
+}
+
+TEST_CASE("stateful logic is notified at its notify_at time and the counts add up") {
+  const std::uint64_t seed = test_seed();
+  INFO("seed " << seed << " (rerun with SLUICE_SEED=" << seed << ")");
+  const Parts parts = random_partitions(seed, 3, 5'000, 4);
+  std::map<std::uint64_t, std::uint64_t> want;
+  for (const auto& [key, epochs] : counts_by_key(parts)) {
+    for (const auto& [e, n] : epochs) want[key] += n;
+  }
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    Dataflow flow("timers");
+    auto in = op::input(flow, "in", TestingSource<std::uint64_t>::partitioned(parts));
+    auto keyed = op::key_on("key", in, key_of);
+    auto flushed = op::stateful("flush", keyed, [](std::optional<std::uint64_t> resume) {
+      return FlushSoon{resume.value_or(0)};
+    });
+    TestingSink<KV> sink;
+    op::output("out", flushed, sink);
+    RunConfig config;
+    config.workers = workers;
+    run(flow, config);
+    std::map<std::uint64_t, std::uint64_t> got;
+    for (const auto& [key, n] : sink.values()) {
+      CHECK(n > 0);
+      got[key] += n;
+    }
+    CHECK(got == want);
+  }
+}
+
+TEST_CASE("a throwing stateful function stops the run naming step, worker, epoch and item") {
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    Dataflow flow("bad");
+    TestingSource<std::uint64_t>::Partition items;
+    for (std::uint64_t i = 0; i < 100; ++i) items.push_back({i / 10, i});
+    auto in = op::input(flow, "in", TestingSource<std::uint64_t>(items));
+    auto keyed = op::key_on("key", in, [](std::uint64_t x) { return x % 4; });
+    auto out = op::stateful_map("picky", keyed, [](std::uint64_t& n, std::uint64_t v) {
+      if (v == 57) throw std::runtime_error("57 is not allowed");
+      return n += v;
+    });
+    TestingSink<KV> sink;
+    op::output("out", out, sink);
+    RunConfig config;
+    config.workers = workers;
+    const StepError e = run_expecting_step_error(flow, config);
+    CHECK(e.step() == "bad.picky");
+    CHECK(e.worker() == std::optional<std::uint32_t>(route(hash_key(std::uint64_t{57 % 4}),
+                                                           workers)));
+    CHECK(e.epoch() == std::optional<Epoch>(5));
+    CHECK(e.item() == "(1, 57)");
+    CHECK(e.reason() == "57 is not allowed");
+  }
+}
