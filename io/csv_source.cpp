@@ -1,0 +1,113 @@
+// CsvSource: header, rows, field-count checks.
+#include <sluice/io/csv_source.hpp>
+
+#include <sstream>
+
+#include <sluice/engine/error.hpp>
+#include <sluice/io/detail/line_reader.hpp>
+
+namespace sluice::io {
+
+namespace {
+const char* const kHint = "check the path of the CSV file";
+
+class CsvPartition final : public SourcePartition<CsvRow> {
+ public:
+  CsvPartition(std::shared_ptr<const CsvHeader> header, detail::LineReader reader,
+               std::uint64_t line)
+      : header_(std::move(header)), reader_(std::move(reader)), line_(line) {}
+
+  bool next_batch(std::vector<CsvRow>& out) override {
+    if (reader_.finished()) return false;
+    reader_.fill();
+    std::string_view text;
+    while (reader_.next_line(text)) {
+      const std::uint64_t number = line_++;
+      if (text.empty()) continue;
+      if (auto error = detail::parse_csv_line(text, fields_, ends_); !error.empty()) {
+        throw ItemError("line " + std::to_string(number) + ": " + error, std::string(text));
+      }
+      if (ends_.size() != header_->size()) {
+        throw ItemError("line " + std::to_string(number) + ": expected " +
+                            std::to_string(header_->size()) + " fields (header: " +
+                            header_->joined() + "), found " + std::to_string(ends_.size()),
+                        std::string(text));
+      }
+      out.emplace_back(header_, fields_, ends_);
+    }
+    return !reader_.finished();
+  }
+
+  std::string snapshot() override {
+    return std::to_string(reader_.offset()) + " " + std::to_string(line_);
+  }
+
+ private:
+  std::shared_ptr<const CsvHeader> header_;
+  detail::LineReader reader_;
+  std::uint64_t line_;  // number of the next line (1-based)
+  std::string fields_;
+  std::vector<std::uint32_t> ends_;
+};
+
+// The first line of `reader`, parsed as a header.
+std::shared_ptr<const CsvHeader> read_header(detail::LineReader& reader, const std::string& path) {
+  std::string_view line;
+  while (!reader.next_line(line)) {
+    if (!reader.fill())
+      throw ConfigError("'" + path + "' is empty; a CSV file starts with a header row");
+  }
+  std::string fields;
+  std::vector<std::uint32_t> ends;
+  std::string error = detail::parse_csv_line(line, fields, ends);
+  std::vector<std::string> names;
+  for (std::size_t i = 0; error.empty() && i < ends.size(); ++i) {
+    const std::uint32_t begin = i == 0 ? 0 : ends[i - 1];
+    names.push_back(fields.substr(begin, ends[i] - begin));
+  }
+  try {
+    if (error.empty()) return std::make_shared<const CsvHeader>(std::move(names));
+  } catch (const std::invalid_argument& e) {
+    error = e.what();
+  }
+  throw ConfigError("'" + path + "' line 1 (the header row): " + error);
+}
+
+// "<offset> <line>", as CsvPartition::snapshot writes it.
+std::pair<std::uint64_t, std::uint64_t> parse_position(const std::string& part,
+                                                       const std::string& state) {
+  std::istringstream in(state);
+  std::uint64_t offset = 0, line = 0;
+  char extra = 0;
+  if (!(in >> offset >> line) || line < 2 || (in >> extra)) {
+    throw ConfigError("partition '" + part + "': resume state '" + state +
+                      "' is not a CSV position; pass the string its snapshot() returned");
+  }
+  return {offset, line};
+}
+}  // namespace
+
+CsvSource::CsvSource(std::filesystem::path path) : path_(std::move(path)) {}
+
+std::vector<std::string> CsvSource::list_parts(std::uint32_t) {
+  detail::readable_file_size(path_.string(), kHint);
+  return {path_.string()};
+}
+
+std::unique_ptr<SourcePartition<CsvRow>> CsvSource::build_part(
+    const std::string&, const std::string& part, std::optional<std::string> resume_state) {
+  const std::string path = path_.string();
+  if (part != path) {
+    throw ConfigError("'" + part + "' is not a part of the CsvSource of '" + path + "'");
+  }
+  detail::LineReader reader(detail::open_for_reading(path, kHint), path, 0,
+                            detail::LineReader::kToEnd, /*seekable=*/true);
+  auto header = read_header(reader, path);
+  if (!resume_state) return std::make_unique<CsvPartition>(std::move(header), std::move(reader), 2);
+  const auto [offset, line] = parse_position(part, *resume_state);
+  detail::LineReader resumed(detail::open_for_reading(path, kHint), path, offset,
+                             detail::LineReader::kToEnd, /*seekable=*/true);
+  return std::make_unique<CsvPartition>(std::move(header), std::move(resumed), line);
+}
+
+}  // namespace sluice::io

@@ -1,0 +1,44 @@
+// CsvSource: the data rows of a CSV file as CsvRows whose fields are named by the
+// file's header row.
+//
+// One partition, named by the path. Lines as FileSource (CRLF stripped); empty lines
+// are skipped; fields follow RFC 4180 quoting ("a,""b""" is a,"b"; commas inside
+// quotes), but a quoted field may not span lines. A row whose field count differs
+// from the header's, or a malformed row, stops the run with a StepError naming the
+// step, the worker, the epoch, the file (the partition) and the line:
+// "partition '<path>': line 7: expected 3 fields (header: a,b,c), found 2".
+//
+// Resume: the snapshot is "<byte offset of the next line> <its line number>"; the
+// header is read again from the start of the file.
+//
+// Errors: list_parts throws ConfigError when the file is missing, unreadable or a
+// directory; build_part when the header row is missing, malformed or repeats a name.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <sluice/io/csv_row.hpp>
+#include <sluice/io/source.hpp>
+
+namespace sluice::io {
+
+class CsvSource final : public FixedPartitionedSource<CsvRow> {
+ public:
+  explicit CsvSource(std::filesystem::path path);
+
+  std::vector<std::string> list_parts(std::uint32_t workers) override;
+  std::unique_ptr<SourcePartition<CsvRow>> build_part(
+      const std::string& step_path, const std::string& part,
+      std::optional<std::string> resume_state) override;
+
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace sluice::io

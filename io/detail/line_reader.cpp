@@ -1,0 +1,85 @@
+// LineReader: block reads and the line-start search used to split files.
+#include <sluice/io/detail/line_reader.hpp>
+
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+namespace sluice::io::detail {
+
+namespace {
+// read() that retries on EINTR; throws on error.
+std::size_t read_some(int fd, char* into, std::size_t size, const std::string& what) {
+  for (;;) {
+    const ssize_t n = ::read(fd, into, size);
+    if (n >= 0) return static_cast<std::size_t>(n);
+    if (errno != EINTR) throw_errno("cannot read '" + what + "'");
+  }
+}
+}  // namespace
+
+LineReader::LineReader(FileDescriptor fd, std::string what, std::uint64_t start, std::uint64_t end,
+                       bool seekable)
+    : fd_(std::move(fd)), what_(std::move(what)), base_(start), end_(end), buf_(2 * kBlock) {
+  if (seekable) {
+    if (::lseek(fd_.get(), static_cast<off_t>(start), SEEK_SET) < 0) {
+      throw_errno("cannot seek in '" + what_ + "'");
+    }
+  } else {
+    to_skip_ = start;
+  }
+}
+
+void LineReader::skip_prefix() {
+  while (to_skip_ > 0) {
+    const std::size_t want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(to_skip_, buf_.size()));
+    const std::size_t n = read_some(fd_.get(), buf_.data(), want, what_);
+    if (n == 0) {
+      eof_ = true;  // the stream is shorter than the resume position: nothing is left
+      return;
+    }
+    to_skip_ -= n;
+  }
+}
+
+bool LineReader::fill() {
+  skip_prefix();
+  if (eof_) return false;
+  if (pos_ > 0) {  // keep only the unfinished line, at the front
+    std::memmove(buf_.data(), buf_.data() + pos_, len_ - pos_);
+    base_ += pos_;
+    len_ -= pos_;
+    pos_ = 0;
+  }
+  if (buf_.size() - len_ < kBlock) buf_.resize(buf_.size() * 2);  // a long line
+  const std::size_t n = read_some(fd_.get(), buf_.data() + len_, buf_.size() - len_, what_);
+  if (n == 0) {
+    eof_ = true;
+    return false;
+  }
+  len_ += n;
+  return true;
+}
+
+std::uint64_t line_start_at_or_after(int fd, std::uint64_t pos, const std::string& what) {
+  if (pos == 0) return 0;
+  std::vector<char> block(64 * 1024);
+  std::uint64_t at = pos - 1;
+  for (;;) {
+    ssize_t n;
+    do {
+      n = ::pread(fd, block.data(), block.size(), static_cast<off_t>(at));
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) throw_errno("cannot read '" + what + "'");
+    if (n == 0) return std::max(at, pos);  // no '\n' before the end: no line starts here
+    const void* nl = std::memchr(block.data(), '\n', static_cast<std::size_t>(n));
+    if (nl != nullptr)
+      return at + static_cast<std::uint64_t>(static_cast<const char*>(nl) - block.data()) + 1;
+    at += static_cast<std::uint64_t>(n);
+  }
+}
+
+}  // namespace sluice::io::detail

@@ -1,0 +1,83 @@
+// LineReader: the lines that start in a byte range [start, end) of a file, read in
+// large blocks (one read() per fill, of at least kBlock bytes), handed out as views into
+// its buffer. Internal to io/; shared by the line and CSV sources.
+//
+// Lines end at '\n'; one '\r' before it (CRLF) is stripped, and so is a '\r' ending
+// a last line that has no '\n'. A last line without '\n' is a line; an empty tail
+// after the last '\n' is not (as std::getline). Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <sluice/io/detail/file_descriptor.hpp>
+
+namespace sluice::io::detail {
+
+class LineReader {
+ public:
+  static constexpr std::size_t kBlock = 256 * 1024;
+  static constexpr std::uint64_t kToEnd = std::numeric_limits<std::uint64_t>::max();
+
+  // Reads `fd` from `start`, which must be a line start, and hands out the lines that
+  // start before `end`. A seekable fd is positioned with lseek; otherwise `start`
+  // bytes are read and discarded first (a replayed stream). `what` names the file in
+  // errors.
+  LineReader(FileDescriptor fd, std::string what, std::uint64_t start, std::uint64_t end,
+             bool seekable);
+
+  // Reads one more block (blocking). Returns false, reading nothing, at end of file.
+  // Throws std::system_error on a read error. Invalidates views handed out before.
+  bool fill();
+
+  // The next complete line in the buffer; false when none is left before fill().
+  bool next_line(std::string_view& line) {
+    if (base_ + pos_ >= end_) return false;
+    const char* begin = buf_.data() + pos_;
+    const std::size_t left = len_ - pos_;
+    const void* nl = std::memchr(begin, '\n', left);
+    std::size_t n;
+    if (nl != nullptr) {
+      n = static_cast<std::size_t>(static_cast<const char*>(nl) - begin);
+      pos_ += n + 1;
+    } else {
+      if (!eof_ || left == 0) return false;
+      n = left;  // a last line without '\n'
+      pos_ = len_;
+    }
+    if (n > 0 && begin[n - 1] == '\r') --n;
+    line = std::string_view(begin, n);
+    return true;
+  }
+
+  // True once every line of the range has been handed out.
+  bool finished() const { return base_ + pos_ >= end_ || (eof_ && pos_ == len_); }
+  // The file offset of the next line to hand out (a line start).
+  std::uint64_t offset() const { return base_ + pos_; }
+  const std::string& what() const { return what_; }
+  int fd() const { return fd_.get(); }
+
+ private:
+  void skip_prefix();
+
+  FileDescriptor fd_;
+  std::string what_;
+  std::uint64_t base_;  // file offset of buf_[0]
+  std::uint64_t end_;
+  std::uint64_t to_skip_ = 0;  // bytes still to discard from a non-seekable fd
+  std::vector<char> buf_;
+  std::size_t pos_ = 0;  // next unread byte
+  std::size_t len_ = 0;  // valid bytes
+  bool eof_ = false;
+};
+
+// The first line start at or after `pos` in the file read by `fd` (the byte after
+// the first '\n' at or after pos - 1), or the file's size if there is none. Uses
+// pread in blocks; throws std::system_error on a read error.
+std::uint64_t line_start_at_or_after(int fd, std::uint64_t pos, const std::string& what);
+
+}  // namespace sluice::io::detail

@@ -1,0 +1,38 @@
+// Turns an exception from a source or sink partition into the StepError a run
+// reports: the step, the worker, the epoch, and "partition '<part>': <what>".
+// Internal to io/.
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <optional>
+#include <string>
+
+#include <sluice/engine/epoch.hpp>
+
+namespace sluice::io::detail {
+
+struct PartContext {
+  const std::string& step;
+  std::uint32_t worker;
+  std::optional<Epoch> epoch;
+  const std::string& part;
+};
+
+// Rethrows `error` as a StepError with `where`'s context; `doing` (e.g. "building")
+// prefixes the reason. A StepError or the runtime's Aborted passes through unchanged;
+// an ItemError keeps its item.
+[[noreturn]] void rethrow_from_part(const PartContext& where, std::exception_ptr error,
+                                    const char* doing = nullptr);
+
+// Calls f(); rethrows whatever it throws with rethrow_from_part.
+template <class F>
+decltype(auto) in_part(const PartContext& where, F&& f, const char* doing = nullptr) {
+  try {
+    return f();
+  } catch (...) {
+    rethrow_from_part(where, std::current_exception(), doing);
+  }
+}
+
+}  // namespace sluice::io::detail

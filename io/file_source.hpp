@@ -1,0 +1,56 @@
+// FileSource: the lines of a text file, optionally split into byte ranges read by
+// several workers.
+//
+// Records are the lines without their '\n'; a CRLF line loses its '\r' too (so a CRLF
+// file reads like an LF file); a last line without '\n' is a line, an empty tail after
+// the last '\n' is not (as std::getline).
+//
+// Splitting: with N parts ("<path>#0" .. "<path>#N-1"; N = the constructor's `parts`,
+// or one per worker when it is 0), part k covers the bytes [k*S/N, (k+1)*S/N) of the
+// file (S = its size when list_parts ran; the last part reads to the end of the file,
+// even if it grew) and reads the lines that start in its range, so the parts together
+// read every line exactly once. Reads are blocks of 256 KiB or more; per line the
+// only work is finding '\n' and constructing the std::string.
+//
+// Resume: a part's snapshot is the decimal byte offset of its next line. A file split
+// into several parts must not change between a run and its resume; with parts = 0 the
+// split follows the worker count, so resume with the same worker count (or pass a
+// fixed `parts`).
+//
+// Errors: list_parts throws ConfigError when the file is missing, unreadable or a
+// directory (so op::input refuses it before any data moves).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <sluice/io/source.hpp>
+
+namespace sluice::io {
+
+class FileSource final : public FixedPartitionedSource<std::string> {
+ public:
+  explicit FileSource(std::filesystem::path path, std::uint32_t parts = 0);
+
+  std::vector<std::string> list_parts(std::uint32_t workers) override;
+  // Precondition: list_parts ran (it fixes the split). Throws ConfigError for a part
+  // this source did not list or a resume state that is not an offset.
+  std::unique_ptr<SourcePartition<std::string>> build_part(
+      const std::string& step_path, const std::string& part,
+      std::optional<std::string> resume_state) override;
+
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  std::uint32_t parts_;
+  // Fixed by list_parts, read by build_part.
+  std::uint32_t split_ = 0;
+  std::uint64_t size_ = 0;
+};
+
+}  // namespace sluice::io

@@ -1,0 +1,171 @@
+// Source interfaces (the Bytewax shape) and op::input for them.
+//
+// - FixedPartitionedSource: a fixed, named list of partitions (files, byte ranges of
+//   a file, Kafka partitions), each resumable from a snapshot. The part list is
+//   sorted; part i of it is read by worker i % W, and only by it.
+// - DynamicSource: one stateless partition per worker (e.g. a socket per worker);
+//   nothing to resume.
+//
+// Time: ingestion epochs (DESIGN.md "Time"). On each worker the source holds one
+// capability, at epoch first + floor(wall time since the worker built the step /
+// epoch_interval); every batch is emitted at the current epoch. The capability is
+// dropped once all of the worker's partitions are exhausted.
+//
+// Work per activation is bounded: one next_batch per partition, then the step asks
+// to run again at once (some partition is ready) or sleeps until the earliest
+// next_awake or the next epoch boundary (it never spins on a sleeping partition).
+//
+// Errors: list_parts runs once on the graph-building thread when op::input is
+// called (with workers = 1), so its ConfigError ("step '<path>': ...") surfaces
+// before any data moves; it runs again once per run with the real worker count, on
+// the first worker to build the step. An exception from build_part, next_batch,
+// next_awake or close stops the run with a StepError naming the step, the worker, the
+// epoch and "partition '<part>': ...".
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <sluice/io/detail/source_driver.hpp>
+#include <sluice/io/source_partition.hpp>
+
+namespace sluice::io {
+
+// A source with a fixed list of partitions. Thread safety: list_parts and build_part
+// may be called from different threads, but the caller orders them (list_parts of a
+// run happens before its build_part calls); build_part calls of one run may run
+// concurrently, so build_part must only read state list_parts wrote.
+template <class T>
+class FixedPartitionedSource {
+ public:
+  using value_type = T;
+  virtual ~FixedPartitionedSource() = default;
+
+  // The names of all partitions, for `workers` workers. Deterministic: the same
+  // inputs give the same list. Throws ConfigError (what to fix) for a bad
+  // configuration: a missing file, an unreadable directory.
+  virtual std::vector<std::string> list_parts(std::uint32_t workers) = 0;
+
+  // Opens `part`, at `resume_state` (a string its snapshot() returned) or at its
+  // beginning. `step_path` is for error messages.
+  virtual std::unique_ptr<SourcePartition<T>> build_part(
+      const std::string& step_path, const std::string& part,
+      std::optional<std::string> resume_state) = 0;
+};
+
+// A source with one stateless partition per worker.
+template <class T>
+class DynamicSource {
+ public:
+  using value_type = T;
+  virtual ~DynamicSource() = default;
+
+  // The partition worker `worker_index` of `workers` reads; null: none on this worker.
+  // Called on every worker, from that worker's thread.
+  virtual std::unique_ptr<StatelessSourcePartition<T>> build(const std::string& step_path,
+                                                             std::uint32_t worker_index,
+                                                             std::uint32_t workers) = 0;
+};
+
+// Where a FixedPartitionedSource starts: its first epoch and, per part, the snapshot
+// to resume it from. Parts without a state start at their beginning; states of parts
+// the source no longer lists are not used.
+struct InputResume {
+  Epoch epoch = 0;
+  std::map<std::string, std::string> states;
+};
+
+namespace detail {
+
+template <class T>
+Stream<T> fixed_input(const Dataflow& flow, std::string id,
+                      std::shared_ptr<FixedPartitionedSource<T>> source, InputResume resume) {
+  OperatorBuilder b(flow, std::move(id));
+  if (!source) throw ConfigError("step '" + b.step_path() + "': the source is null");
+  auto lister = [source](std::uint32_t workers) { return source->list_parts(workers); };
+  checked_parts(b.step_path(), 1, lister, false);
+  auto [out, stream] = b.add_output<T>();
+  auto list = std::make_shared<PartList>();
+  auto from = std::make_shared<const InputResume>(std::move(resume));
+  b.build([out, source, lister, list, from](OperatorContext& ctx) {
+    PartList::Lease lease(list, ctx.step_path(), ctx.workers(), lister, false);
+    const auto& parts = lease.parts();
+    std::vector<OpenPart<T>> mine;
+    for (std::size_t i = ctx.worker_index(); i < parts.size(); i += ctx.workers()) {
+      const PartContext where{ctx.step_path(), ctx.worker_index(), from->epoch, parts[i]};
+      std::optional<std::string> state;
+      if (auto it = from->states.find(parts[i]); it != from->states.end()) state = it->second;
+      auto part = in_part(
+          where, [&] { return source->build_part(ctx.step_path(), parts[i], std::move(state)); },
+          "building");
+      if (!part) {
+        throw StepError(ctx.step_path(), ctx.worker_index(), from->epoch,
+                        "building partition '" + parts[i] + "': build_part returned null");
+      }
+      mine.push_back(OpenPart<T>{parts[i], std::move(part), std::nullopt});
+    }
+    return SourceDriver<T>(ctx, out, std::move(mine), from->epoch, std::move(lease));
+  });
+  return stream;
+}
+
+template <class T>
+Stream<T> dynamic_input(const Dataflow& flow, std::string id,
+                        std::shared_ptr<DynamicSource<T>> source) {
+  OperatorBuilder b(flow, std::move(id));
+  if (!source) throw ConfigError("step '" + b.step_path() + "': the source is null");
+  auto [out, stream] = b.add_output<T>();
+  b.build([out, source](OperatorContext& ctx) {
+    const std::string name = "worker " + std::to_string(ctx.worker_index());
+    const PartContext where{ctx.step_path(), ctx.worker_index(), Epoch{0}, name};
+    auto part = in_part(
+        where, [&] { return source->build(ctx.step_path(), ctx.worker_index(), ctx.workers()); },
+        "building");
+    std::vector<OpenPart<T>> mine;
+    if (part) mine.push_back(OpenPart<T>{name, std::move(part), std::nullopt});
+    return SourceDriver<T>(ctx, out, std::move(mine), Epoch{0}, std::nullopt);
+  });
+  return stream;
+}
+
+}  // namespace detail
+}  // namespace sluice::io
+
+namespace sluice::op {
+
+// input: the records of a partitioned source's partitions (see the top of this file),
+// resumed from `resume`. Throws ConfigError if list_parts does.
+template <class S>
+requires std::derived_from<S, io::FixedPartitionedSource<typename S::value_type>>
+    Stream<typename S::value_type> input(const Dataflow& flow, std::string id,
+                                         std::shared_ptr<S> source, io::InputResume resume = {}) {
+  return io::detail::fixed_input<typename S::value_type>(flow, std::move(id), std::move(source),
+                                                         std::move(resume));
+}
+template <class S>
+requires std::derived_from<S, io::FixedPartitionedSource<typename S::value_type>>
+    Stream<typename S::value_type> input(const Dataflow& flow, std::string id, S source,
+                                         io::InputResume resume = {}) {
+  return input(flow, std::move(id), std::make_shared<S>(std::move(source)), std::move(resume));
+}
+
+// input: the records of each worker's partition of a dynamic source.
+template <class S>
+requires std::derived_from<S, io::DynamicSource<typename S::value_type>>
+    Stream<typename S::value_type> input(const Dataflow& flow, std::string id,
+                                         std::shared_ptr<S> source) {
+  return io::detail::dynamic_input<typename S::value_type>(flow, std::move(id), std::move(source));
+}
+template <class S>
+requires std::derived_from<S, io::DynamicSource<typename S::value_type>>
+    Stream<typename S::value_type> input(const Dataflow& flow, std::string id, S source) {
+  return input(flow, std::move(id), std::make_shared<S>(std::move(source)));
+}
+
+}  // namespace sluice::op

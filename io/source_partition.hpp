@@ -1,0 +1,48 @@
+// StatelessSourcePartition and SourcePartition: one partition of a source, read by
+// one worker, one batch per call (the only virtual calls on the read path).
+//
+// Contract: every method is called from the owning worker's thread only, one call at
+// a time (no locking needed inside a partition). next_batch may throw: the run stops
+// with a StepError naming the step, the worker, the epoch and the partition.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sluice::io {
+
+// A partition of a DynamicSource: no resume position.
+template <class T>
+class StatelessSourcePartition {
+ public:
+  virtual ~StatelessSourcePartition() = default;
+
+  // Appends zero or more records to `out` (empty on entry). Returns false once the
+  // partition is exhausted; the records appended by that last call are still emitted,
+  // and next_batch is not called again.
+  virtual bool next_batch(std::vector<T>& out) = 0;
+
+  // When to call next_batch again, asked after every call that returned true:
+  // nullopt (the default) = as soon as possible; a time = not before it (the source
+  // sleeps until then, it does not spin).
+  virtual std::optional<std::chrono::system_clock::time_point> next_awake() { return std::nullopt; }
+
+  // Called once after the last next_batch. Not called when the run fails; the
+  // destructor must release resources in that case too.
+  virtual void close() {}
+};
+
+// A partition of a FixedPartitionedSource: it can say where it is, so a later run
+// resumes there.
+template <class T>
+class SourcePartition : public StatelessSourcePartition<T> {
+ public:
+  // An opaque resume position (bytes, e.g. a decimal byte offset), taken between
+  // batches: build_part given this string resumes with the record after the last
+  // one next_batch returned.
+  virtual std::string snapshot() = 0;
+};
+
+}  // namespace sluice::io
