@@ -99,4 +99,34 @@ constexpr std::uint64_t sum_below(std::uint64_t n) {
   return n % 2 == 0 ? (n / 2) * (n - 1) : n * ((n - 1) / 2);
 }
 
+// splitmix64(x) modulo 2^64: add the golden-ratio increment, then the splitmix64
+// finalizer (the keyed_count workload: record i has key splitmix64(i) % K).
+constexpr std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
+// a % d for a fixed d >= 1, exact for every 64-bit a, without a division per call
+// (Lemire, Kaser, Kurz: "Faster remainder by direct computation", 128-bit variant).
+class FastMod {
+ public:
+  explicit FastMod(std::uint64_t d)
+      : m_(~static_cast<unsigned __int128>(0) / d + 1), d_(d) {}  // d == 1: m_ == 0
+  std::uint64_t operator()(std::uint64_t a) const {
+    const unsigned __int128 low = m_ * a;  // the fraction a / d, mod 1, in 128 bits
+    const auto lo = static_cast<std::uint64_t>(low);
+    const auto hi = static_cast<std::uint64_t>(low >> 64);
+    const unsigned __int128 bottom = (static_cast<unsigned __int128>(lo) * d_) >> 64;
+    const unsigned __int128 top = static_cast<unsigned __int128>(hi) * d_;
+    return static_cast<std::uint64_t>((bottom + top) >> 64);
+  }
+  std::uint64_t divisor() const { return d_; }
+
+ private:
+  unsigned __int128 m_;
+  std::uint64_t d_;
+};
+
 }  // namespace bench

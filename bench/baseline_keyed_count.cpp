@@ -1,0 +1,241 @@
+// baseline_keyed_count: the work of bench/keyed_count done by one plain loop on one
+// thread: generate record i, make its key (splitmix64(i) % K, as a u64 or "w<key>"),
+// add 1 to the key's count in an absl::flat_hash_map (hashed with sluice's KeyHash,
+// as the library's keyed state), and feed the updated count (every record, or once per
+// touched key at the end of every epoch of E records) into the same checker as
+// keyed_count's sink.
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <absl/container/flat_hash_map.h>
+
+#include <sluice/engine/key_hash.hpp>
+
+#include "bench_util.hpp"
+
+namespace {
+
+template <class K>
+struct Hash {
+  std::size_t operator()(const K& key) const noexcept {
+    return static_cast<std::size_t>(sluice::hash_key(key));
+  }
+};
+
+// The key of record i, as in keyed_count.cpp.
+template <class K>
+struct KeyMaker;
+template <>
+struct KeyMaker<std::uint64_t> {
+  bench::FastMod mod;
+  std::uint64_t operator()(std::uint64_t i) const { return mod(bench::splitmix64(i)); }
+};
+template <>
+struct KeyMaker<std::string> {
+  bench::FastMod mod;
+  std::string operator()(std::uint64_t i) const {
+    char buf[24];
+    buf[0] = 'w';
+    const auto end = std::to_chars(buf + 1, buf + sizeof buf, mod(bench::splitmix64(i))).ptr;
+    return std::string(buf, end);
+  }
+};
+
+// The checker, identical to keyed_count.cpp's: key -> largest count, a plain array
+// indexed by the key's number while K <= 2^24, else a hash map.
+constexpr std::uint64_t kDenseLimit = std::uint64_t{1} << 24;
+
+template <class K>
+class MaxCounts {
+ public:
+  MaxCounts(std::uint64_t keys, bool dense) {
+    if (dense) dense_.assign(keys, 0);
+  }
+
+  void see(const K& key, std::uint64_t count) {
+    ++emitted_;
+    if (!dense_.empty()) {
+      const std::uint64_t k = index(key);
+      if (k >= dense_.size()) {
+        ++bad_;
+        return;
+      }
+      std::uint64_t& m = dense_[k];
+      m = std::max(m, count);
+    } else {
+      std::uint64_t& m = map_[key];
+      m = std::max(m, count);
+    }
+  }
+
+  std::uint64_t emitted() const { return emitted_; }
+  std::uint64_t bad_keys() const { return bad_; }
+  std::pair<std::uint64_t, std::uint64_t> totals() const {
+    std::uint64_t sum = 0;
+    std::uint64_t keys = 0;
+    for (std::uint64_t m : dense_) {
+      sum += m;
+      keys += m != 0;
+    }
+    for (const auto& [k, m] : map_) {
+      sum += m;
+      keys += m != 0;
+    }
+    return {sum, keys};
+  }
+
+ private:
+  static std::uint64_t index(std::uint64_t key) { return key; }
+  static std::uint64_t index(const std::string& key) {
+    std::uint64_t n = ~std::uint64_t{0};
+    if (key.size() < 2 || key[0] != 'w') return n;
+    const auto r = std::from_chars(key.data() + 1, key.data() + key.size(), n);
+    return r.ec == std::errc() && r.ptr == key.data() + key.size() ? n : ~std::uint64_t{0};
+  }
+
+  std::vector<std::uint64_t> dense_;
+  absl::flat_hash_map<K, std::uint64_t, Hash<K>> map_;
+  std::uint64_t emitted_ = 0;
+  std::uint64_t bad_ = 0;
+};
+
+struct Workload {
+  std::uint64_t records = 0;
+  std::uint64_t keys = 0;
+  std::uint64_t epoch_records = 10'000;
+};
+
+// --emit record: every record's updated count goes to the checker.
+template <class K>
+void count_records(const Workload& load, MaxCounts<K>& checker) {
+  absl::flat_hash_map<K, std::uint64_t, Hash<K>> counts;
+  const KeyMaker<K> make{bench::FastMod(load.keys)};
+  for (std::uint64_t i = 0; i < load.records; ++i) {
+    auto& slot = *counts.try_emplace(make(i)).first;
+    slot.second += 1;
+    checker.see(slot.first, slot.second);
+  }
+}
+
+// --emit epoch: record i is in epoch i / E; at the end of every epoch each key touched
+// in it sends its count to the checker once (as keyed_count's EpochCounter).
+template <class K>
+void count_epochs(const Workload& load, MaxCounts<K>& checker) {
+  struct Entry {
+    std::uint64_t count = 0;
+    bool touched = false;
+  };
+  using Map = absl::flat_hash_map<K, Entry, Hash<K>>;
+  Map counts;
+  std::vector<typename Map::value_type*> touched;
+  const KeyMaker<K> make{bench::FastMod(load.keys)};
+  for (std::uint64_t start = 0; start < load.records; start += load.epoch_records) {
+    const std::uint64_t stop = std::min(load.records, start + load.epoch_records);
+    const std::size_t capacity = counts.capacity();
+    for (std::uint64_t i = start; i < stop; ++i) {
+      auto& slot = *counts.try_emplace(make(i)).first;
+      slot.second.count += 1;
+      if (!slot.second.touched) {
+        slot.second.touched = true;
+        touched.push_back(&slot);
+      }
+    }
+    if (counts.capacity() == capacity) {
+      for (auto* slot : touched) {
+        slot->second.touched = false;
+        checker.see(slot->first, slot->second.count);
+      }
+    } else {  // the map grew: the pointers in `touched` are stale
+      for (auto& slot : counts) {
+        if (!slot.second.touched) continue;
+        slot.second.touched = false;
+        checker.see(slot.first, slot.second.count);
+      }
+    }
+    touched.clear();
+  }
+}
+
+template <class K>
+int run(const Workload& load, bool per_epoch, const char* key_type) {
+  MaxCounts<K> checker(load.keys, load.keys <= kDenseLimit);
+  bench::Stopwatch watch;
+  if (per_epoch) {
+    count_epochs<K>(load, checker);
+  } else {
+    count_records<K>(load, checker);
+  }
+  const double seconds = watch.seconds();
+
+  const auto [sum, keys_seen] = checker.totals();
+  if (checker.bad_keys() != 0) {
+    std::fprintf(stderr, "error: the checker saw %llu counts for keys outside 0..K-1\n",
+                 static_cast<unsigned long long>(checker.bad_keys()));
+    return 1;
+  }
+  if (sum != load.records) {
+    std::fprintf(stderr,
+                 "error: the final counts of the %llu keys sum to %llu; expected %llu (the "
+                 "number of records)\n",
+                 static_cast<unsigned long long>(keys_seen), static_cast<unsigned long long>(sum),
+                 static_cast<unsigned long long>(load.records));
+    return 1;
+  }
+  if (!per_epoch && checker.emitted() != load.records) {
+    std::fprintf(stderr, "error: %llu counts were emitted; expected one per record, %llu\n",
+                 static_cast<unsigned long long>(checker.emitted()),
+                 static_cast<unsigned long long>(load.records));
+    return 1;
+  }
+  const double rate = seconds > 0 ? static_cast<double>(load.records) / seconds : 0.0;
+  bench::JsonLine()
+      .add("bench", "baseline_keyed_count")
+      .add("workers", 1)
+      .add("records", load.records)
+      .add("keys", load.keys)
+      .add("key_type", key_type)
+      .add("emit", per_epoch ? "epoch" : "record")
+      .add("epoch_records", load.epoch_records)
+      .add("seconds", seconds)
+      .add("records_per_second", rate)
+      .add("records_per_second_per_worker", rate)
+      .add("emitted", checker.emitted())
+      .add("distinct_keys", keys_seen)
+      .print();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app("baseline_keyed_count: the keyed_count workload as one loop on one thread");
+  Workload load;
+  std::string key_type;
+  std::string emit = "record";
+  app.add_option("--records", load.records, "records in total, N (0..10^12)")
+      ->required()
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1'000'000'000'000}));
+  app.add_option("--keys", load.keys, "distinct keys K: record i has key splitmix64(i) % K (>= 1)")
+      ->required()
+      ->check(CLI::Range(std::uint64_t{1}, ~std::uint64_t{0}));
+  app.add_option("--key-type", key_type, "u64, or string (\"w\" and the key in decimal)")
+      ->required()
+      ->check(CLI::IsMember({"u64", "string"}));
+  app.add_option("--emit", emit,
+                 "record: the updated count for every record; epoch: once per key per epoch")
+      ->check(CLI::IsMember({"record", "epoch"}))
+      ->capture_default_str();
+  app.add_option("--epoch-records", load.epoch_records, "records per epoch, E (1..10^12)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000'000}))
+      ->capture_default_str();
+  if (int code = bench::parse(app, argc, argv); code >= 0) return code;
+
+  const bool per_epoch = emit == "epoch";
+  if (key_type == "u64") return run<std::uint64_t>(load, per_epoch, "u64");
+  return run<std::string>(load, per_epoch, "string");
+}
