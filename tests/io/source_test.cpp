@@ -1,0 +1,376 @@
+// Tests for the source interfaces and op::input: partition ownership (sorted part i
+// on worker i % W), resume states, next_awake, ingestion epochs, dynamic sources,
+// and the errors (list_parts at graph time, next_batch and build_part at run time).
+#include <sluice/io/source.hpp>
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+
+#include <doctest/doctest.h>
+
+#include "io_support.hpp"
+
+using namespace sluice;
+using namespace io_test;
+
+namespace {
+
+constexpr std::uint64_t kStride = 1'000'000;  // value = partition * kStride + index
+
+// Part "pK" holds `counts[K]` values K * kStride + i, `per_batch` per next_batch; its
+// snapshot is the next index. `fail_at` makes next_batch throw at that index.
+class CountingSource final : public io::FixedPartitionedSource<std::uint64_t> {
+ public:
+  explicit CountingSource(std::vector<std::uint64_t> counts, std::size_t per_batch = 7)
+      : counts_(std::move(counts)), per_batch_(per_batch) {}
+
+  std::vector<std::string> list_parts(std::uint32_t) override {
+    std::vector<std::string> names;
+    // Listed in reverse: the operator sorts them.
+    for (std::size_t k = counts_.size(); k-- > 0;)
+      names.push_back(std::string("p").append(std::to_string(k)));
+    return names;
+  }
+  std::unique_ptr<io::SourcePartition<std::uint64_t>> build_part(
+      const std::string&, const std::string& part, std::optional<std::string> state) override {
+    const std::uint64_t k = std::stoull(part.substr(1));
+    if (k == fail_build) throw std::runtime_error("cannot open the partition");
+    const std::uint64_t start = state ? std::stoull(*state) : 0;
+    return std::make_unique<Partition>(k, start, counts_.at(k), per_batch_, fail_at);
+  }
+
+  std::optional<std::uint64_t> fail_at;
+  std::optional<std::uint64_t> fail_build;
+
+ private:
+  class Partition final : public io::SourcePartition<std::uint64_t> {
+   public:
+    Partition(std::uint64_t k, std::uint64_t next, std::uint64_t count, std::size_t per_batch,
+              std::optional<std::uint64_t> fail_at)
+        : k_(k), next_(next), count_(count), per_batch_(per_batch), fail_at_(fail_at) {}
+    bool next_batch(std::vector<std::uint64_t>& out) override {
+      for (std::size_t n = 0; n < per_batch_ && next_ < count_; ++n, ++next_) {
+        if (fail_at_ && next_ == *fail_at_) throw std::runtime_error("disk on fire");
+        out.push_back(k_ * kStride + next_);
+      }
+      return next_ < count_;
+    }
+    std::string snapshot() override { return std::to_string(next_); }
+
+   private:
+    std::uint64_t k_, next_, count_;
+    std::size_t per_batch_;
+    std::optional<std::uint64_t> fail_at_;
+  };
+
+  std::vector<std::uint64_t> counts_;
+  std::size_t per_batch_;
+};
+
+TestingSink<std::uint64_t> read_counting(std::shared_ptr<CountingSource> source,
+                                         std::uint32_t workers, io::InputResume resume = {}) {
+  Dataflow flow("flow");
+  TestingSink<std::uint64_t> sink;
+  op::output("out", op::input(flow, "in", source, std::move(resume)), sink);
+  run_with(flow, workers, 5);
+  return sink;
+}
+
+}  // namespace
+
+TEST_CASE("every record of every partition is read once, sorted part i on worker i % W") {
+  const std::vector<std::uint64_t> counts = {100, 0, 333, 7, 1000};
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    const auto sink = read_counting(std::make_shared<CountingSource>(counts), workers);
+    std::map<std::uint64_t, std::vector<std::uint64_t>> order;  // partition -> indexes
+    std::size_t wrong_worker = 0;
+    for (const auto& r : sink.records()) {
+      const std::uint64_t k = r.value / kStride;
+      wrong_worker += r.worker != k % workers;  // names "p0".."p4" sort by k
+      order[k].push_back(r.value % kStride);
+    }
+    CHECK(wrong_worker == 0);
+    for (std::uint64_t k = 0; k < counts.size(); ++k) {
+      CAPTURE(k);
+      std::vector<std::uint64_t> expected(counts[k]);
+      for (std::uint64_t i = 0; i < counts[k]; ++i) expected[i] = i;
+      CHECK(order[k] == expected);
+    }
+  }
+}
+
+TEST_CASE("a batch larger than the output batch size is delivered whole and in order") {
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    const auto sink = read_counting(
+        std::make_shared<CountingSource>(std::vector<std::uint64_t>{10'000}, 4'000), workers);
+    const auto values = sink.values();
+    REQUIRE(values.size() == 10'000);
+    std::size_t wrong = 0;
+    for (std::uint64_t i = 0; i < values.size(); ++i) wrong += values[i] != i;
+    CHECK(wrong == 0);
+  }
+}
+
+TEST_CASE("resume states start each listed partition at its snapshot, the others at zero") {
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    io::InputResume resume;
+    resume.states = {{"p0", "40"}, {"p2", "50"}, {"gone", "3"}};
+    const auto sink = read_counting(
+        std::make_shared<CountingSource>(std::vector<std::uint64_t>{50, 20, 50}), workers, resume);
+    std::vector<std::uint64_t> expected;
+    for (std::uint64_t i = 40; i < 50; ++i) expected.push_back(i);
+    for (std::uint64_t i = 0; i < 20; ++i) expected.push_back(kStride + i);
+    CHECK(sorted(sink.values()) == expected);
+  }
+}
+
+TEST_CASE("a snapshot taken between batches resumes with the next record") {
+  CountingSource source({25}, 4);
+  auto first = source.build_part("flow.in", "p0", std::nullopt);
+  std::vector<std::uint64_t> seen, batch;
+  first->next_batch(batch);
+  first->next_batch(batch);
+  seen = batch;
+  auto second = source.build_part("flow.in", "p0", first->snapshot());
+  batch.clear();
+  while (second->next_batch(batch)) {
+  }
+  seen.insert(seen.end(), batch.begin(), batch.end());
+  std::vector<std::uint64_t> expected(25);
+  for (std::uint64_t i = 0; i < 25; ++i) expected[i] = i;
+  CHECK(seen == expected);
+}
+
+TEST_CASE("the first epoch of a resumed source is InputResume::epoch") {
+  io::InputResume resume;
+  resume.epoch = 7;
+  const auto sink =
+      read_counting(std::make_shared<CountingSource>(std::vector<std::uint64_t>{30}), 2, resume);
+  REQUIRE(sink.records().size() == 30);
+  for (const auto& r : sink.records()) CHECK(r.epoch >= 7);
+}
+
+TEST_CASE("an exception from next_batch stops the run with a StepError naming the partition") {
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    auto source = std::make_shared<CountingSource>(std::vector<std::uint64_t>{10, 10, 10});
+    source->fail_at = 8;
+    const StepError e = step_error_of([&] { read_counting(source, workers); });
+    CHECK(e.step() == "flow.in");
+    REQUIRE(e.worker().has_value());
+    CHECK(*e.worker() < workers);
+    CHECK(e.epoch().has_value());
+    CHECK(e.reason().find("partition 'p") != std::string::npos);
+    CHECK(e.reason().find("disk on fire") != std::string::npos);
+  }
+}
+
+TEST_CASE("an exception from build_part stops the run with a StepError naming the partition") {
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    auto source = std::make_shared<CountingSource>(std::vector<std::uint64_t>{10, 10, 10});
+    source->fail_build = 2;
+    const StepError e = step_error_of([&] { read_counting(source, workers); });
+    CHECK(e.step() == "flow.in");
+    CHECK(e.worker() == std::optional<std::uint32_t>(2 % workers));
+    CHECK(e.reason().find("building partition 'p2'") != std::string::npos);
+    CHECK(e.reason().find("cannot open the partition") != std::string::npos);
+  }
+}
+
+namespace {
+class BadListSource final : public io::FixedPartitionedSource<int> {
+ public:
+  explicit BadListSource(std::vector<std::string> parts, bool fail)
+      : parts_(std::move(parts)), fail_(fail) {}
+  std::vector<std::string> list_parts(std::uint32_t) override {
+    ++calls;
+    if (fail_) throw ConfigError("the broker 'kafka:9092' is unreachable; check --brokers");
+    return parts_;
+  }
+  std::unique_ptr<io::SourcePartition<int>> build_part(const std::string&, const std::string&,
+                                                       std::optional<std::string>) override {
+    throw std::logic_error("not reached");
+  }
+  int calls = 0;
+
+ private:
+  std::vector<std::string> parts_;
+  bool fail_;
+};
+}  // namespace
+
+TEST_CASE("a ConfigError from list_parts is raised by op::input, naming the step") {
+  Dataflow flow("flow");
+  auto source = std::make_shared<BadListSource>(std::vector<std::string>{}, true);
+  const std::string message = config_error_of([&] { op::input(flow, "kafka", source); });
+  CHECK(message.find("step 'flow.kafka'") != std::string::npos);
+  CHECK(message.find("kafka:9092") != std::string::npos);
+  CHECK(source->calls == 1);
+}
+
+TEST_CASE("a part listed twice is refused by op::input") {
+  Dataflow flow("flow");
+  const std::string message = config_error_of([&] {
+    op::input(flow, "in", BadListSource({"a", "b", "a"}, false));
+  });
+  CHECK(message.find("'a' twice") != std::string::npos);
+}
+
+TEST_CASE("a source with no parts finishes at once") {
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    Dataflow flow("flow");
+    TestingSink<int> sink;
+    op::output("out", op::input(flow, "in", BadListSource({}, false)), sink);
+    run_with(flow, workers);
+    CHECK(sink.values().empty());
+  }
+}
+
+namespace {
+// One partition of `count` records, one per next_batch, each not before the
+// previous call's next_awake (now + `gap`). Records which calls came too early.
+class SlowSource final : public io::FixedPartitionedSource<std::uint64_t> {
+ public:
+  SlowSource(std::uint64_t count, std::chrono::milliseconds gap) : count_(count), gap_(gap) {}
+  std::vector<std::string> list_parts(std::uint32_t) override { return {"slow"}; }
+  std::unique_ptr<io::SourcePartition<std::uint64_t>> build_part(
+      const std::string&, const std::string&, std::optional<std::string>) override {
+    return std::make_unique<Partition>(*this);
+  }
+  std::atomic<std::uint64_t> calls{0}, early{0};
+
+ private:
+  class Partition final : public io::SourcePartition<std::uint64_t> {
+   public:
+    explicit Partition(SlowSource& s) : s_(s) {}
+    bool next_batch(std::vector<std::uint64_t>& out) override {
+      ++s_.calls;
+      if (awake_ && std::chrono::system_clock::now() < *awake_) ++s_.early;
+      out.push_back(next_++);
+      return next_ < s_.count_;
+    }
+    std::optional<std::chrono::system_clock::time_point> next_awake() override {
+      awake_ = std::chrono::system_clock::now() + s_.gap_;
+      return awake_;
+    }
+    std::string snapshot() override { return std::to_string(next_); }
+
+   private:
+    SlowSource& s_;
+    std::uint64_t next_ = 0;
+    std::optional<std::chrono::system_clock::time_point> awake_;
+  };
+
+  std::uint64_t count_;
+  std::chrono::milliseconds gap_;
+};
+}  // namespace
+
+TEST_CASE("next_batch is never called before next_awake, and not more often than needed") {
+  auto source = std::make_shared<SlowSource>(20, std::chrono::milliseconds(2));
+  Dataflow flow("flow");
+  TestingSink<std::uint64_t> sink;
+  op::output("out", op::input(flow, "in", source), sink);
+  run_with(flow, 2);
+  CHECK(sink.values().size() == 20);
+  CHECK(source->calls == 20);
+  CHECK(source->early == 0);
+}
+
+TEST_CASE("ingestion epochs start at 0, never decrease, and advance with wall time") {
+  // Records are at least 2 ms apart and epochs last 1 ms, so a later epoch must appear.
+  auto source = std::make_shared<SlowSource>(20, std::chrono::milliseconds(2));
+  Dataflow flow("flow");
+  TestingSink<std::uint64_t> sink;
+  op::output("out", op::input(flow, "in", source), sink);
+  RunConfig config;
+  config.workers = 2;
+  config.epoch_interval = std::chrono::milliseconds(1);
+  run(flow, config);
+  const auto records = sink.records();
+  REQUIRE(records.size() == 20);
+  Epoch previous = 0;
+  std::size_t decreases = 0;
+  for (const auto& r : records) {
+    decreases += r.epoch < previous;
+    previous = r.epoch;
+  }
+  CHECK(decreases == 0);
+  CHECK(records.back().epoch > 0);
+}
+
+namespace {
+// Worker w's partition yields w * kStride + i for i < per_worker; with `skip`, worker
+// `*skip` has no partition.
+class PerWorkerSource final : public io::DynamicSource<std::uint64_t> {
+ public:
+  explicit PerWorkerSource(std::uint64_t per_worker, std::optional<std::uint32_t> skip = {})
+      : per_worker_(per_worker), skip_(skip) {}
+  std::unique_ptr<io::StatelessSourcePartition<std::uint64_t>> build(
+      const std::string&, std::uint32_t worker, std::uint32_t workers) override {
+    if (worker >= workers) ++bad_index;
+    if (skip_ == worker) return nullptr;
+    return std::make_unique<Partition>(worker, per_worker_, *this);
+  }
+
+ private:
+  class Partition final : public io::StatelessSourcePartition<std::uint64_t> {
+   public:
+    Partition(std::uint64_t w, std::uint64_t n, PerWorkerSource& s) : w_(w), n_(n), s_(s) {}
+    bool next_batch(std::vector<std::uint64_t>& out) override {
+      for (int k = 0; k < 3 && i_ < n_; ++k) out.push_back(w_ * kStride + i_++);
+      return i_ < n_;
+    }
+    void close() override { ++s_.closed; }
+
+   private:
+    std::uint64_t w_, n_, i_ = 0;
+    PerWorkerSource& s_;
+  };
+
+ public:
+  std::atomic<int> closed{0}, bad_index{0};
+
+ private:
+  std::uint64_t per_worker_;
+  std::optional<std::uint32_t> skip_;
+};
+}  // namespace
+
+TEST_CASE("a dynamic source reads one partition per worker, on that worker, and closes it") {
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    Dataflow flow("flow");
+    TestingSink<std::uint64_t> sink;
+    auto source = std::make_shared<PerWorkerSource>(100);
+    op::output("out", op::input(flow, "in", source), sink);
+    run_with(flow, workers, 8);
+    CHECK(source->closed == static_cast<int>(workers));
+    CHECK(source->bad_index == 0);
+    std::vector<std::uint64_t> expected;
+    for (std::uint64_t w = 0; w < workers; ++w) {
+      for (std::uint64_t i = 0; i < 100; ++i) expected.push_back(w * kStride + i);
+    }
+    CHECK(sorted(sink.values()) == expected);
+    for (const auto& r : sink.records()) CHECK(r.worker == r.value / kStride);
+  }
+}
+
+TEST_CASE("a dynamic source may have no partition on some workers") {
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    Dataflow flow("flow");
+    TestingSink<std::uint64_t> sink;
+    op::output("out", op::input(flow, "in", std::make_shared<PerWorkerSource>(10, 0)), sink);
+    run_with(flow, workers);
+    CHECK(sink.values().size() == 10 * (workers - 1));
+    for (const auto& r : sink.records()) CHECK(r.worker != 0);
+  }
+}
