@@ -1,0 +1,164 @@
+// Tests for CsvSource and CsvRow: named and indexed fields, RFC 4180 quoting, the
+// errors of malformed rows (step, worker, epoch, file, line), resume, and the
+// header checks.
+#include <sluice/io/csv_source.hpp>
+
+#include <sstream>
+
+#include <doctest/doctest.h>
+
+#include "io_support.hpp"
+
+using namespace sluice;
+using namespace io_test;
+
+namespace {
+std::vector<io::CsvRow> read_rows(const std::filesystem::path& path, std::uint32_t workers) {
+  Dataflow flow("flow");
+  TestingSink<io::CsvRow> sink;
+  op::output("out", op::input(flow, "csv", io::CsvSource(path)), sink);
+  run_with(flow, workers, 3);
+  return sink.values();
+}
+
+std::vector<std::string> fields(const io::CsvRow& row) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < row.size(); ++i) out.emplace_back(row.at(i));
+  return out;
+}
+}  // namespace
+
+TEST_CASE("rows are read with their fields by name and by index, quotes undone") {
+  TempDir dir;
+  write_file(dir / "people.csv",
+             "name,city,note\r\n"
+             "Ada,London,plain\r\n"
+             "\"Smith, J\",\"Paris\",\"said \"\"hi\"\"\"\r\n"
+             "\n"
+             ",,\r\n"
+             "\"\",x,\"a,b,\"\"c\"\"\"");
+  const std::vector<std::vector<std::string>> expected = {{"Ada", "London", "plain"},
+                                                          {"Smith, J", "Paris", "said \"hi\""},
+                                                          {"", "", ""},
+                                                          {"", "x", "a,b,\"c\""}};
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    const auto rows = read_rows(dir / "people.csv", workers);
+    REQUIRE(rows.size() == expected.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) CHECK(fields(rows[i]) == expected[i]);
+    CHECK(rows[1]["name"] == "Smith, J");
+    CHECK(rows[1]["note"] == "said \"hi\"");
+    CHECK(rows[0]["city"] == "London");
+    CHECK(rows[0].header().names() == std::vector<std::string>{"name", "city", "note"});
+  }
+}
+
+TEST_CASE("a row prints as a CSV line that reads back the same") {
+  TempDir dir;
+  write_file(dir / "in.csv", "a,b,c\n\"x, y\",\"q\"\"q\",plain\n");
+  const auto rows = read_rows(dir / "in.csv", 1);
+  REQUIRE(rows.size() == 1);
+  std::ostringstream line;
+  line << rows[0];
+  CHECK(line.str() == "\"x, y\",\"q\"\"q\",plain");
+  write_file(dir / "again.csv", "a,b,c\n" + line.str() + "\n");
+  CHECK(read_rows(dir / "again.csv", 1) == rows);
+}
+
+TEST_CASE("an unknown field name or index throws, naming the header") {
+  TempDir dir;
+  write_file(dir / "in.csv", "a,b\n1,2\n");
+  const auto rows = read_rows(dir / "in.csv", 1);
+  REQUIRE(rows.size() == 1);
+  CHECK_THROWS_WITH_AS(rows[0]["c"], doctest::Contains("no CSV field named 'c' (header: a,b)"),
+                       std::out_of_range);
+  CHECK_THROWS_AS(rows[0].at(2), std::out_of_range);
+}
+
+TEST_CASE("a row with the wrong field count stops the run naming step, worker, file and line") {
+  TempDir dir;
+  const auto path = dir / "bad.csv";
+  write_file(path, "name,city,note\nAda,London,x\n\nBob,Rome\nCy,Oslo,y\n");
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    const StepError e = step_error_of([&] { read_rows(path, workers); });
+    CHECK(e.step() == "flow.csv");
+    CHECK(e.worker() == std::optional<std::uint32_t>(0));  // the only partition
+    CHECK(e.epoch().has_value());
+    CHECK(e.reason() == "partition '" + path.string() +
+                            "': line 4: expected 3 fields (header: name,city,note), found 2");
+    CHECK(e.item() == "Bob,Rome");
+    CHECK(std::string(e.what()).find("worker 0") != std::string::npos);
+  }
+}
+
+TEST_CASE("malformed quoting and multi-line fields are refused with the line number") {
+  TempDir dir;
+  write_file(dir / "open.csv", "a,b\n1,\"two\n  lines\"\n");
+  CHECK(step_error_of([&] { read_rows(dir / "open.csv", 1); })
+            .reason()
+            .find("line 2: a quoted field is not closed on its line") != std::string::npos);
+  write_file(dir / "stray.csv", "a,b\n1,2\n1,x\"y\n");
+  CHECK(step_error_of([&] { read_rows(dir / "stray.csv", 2); })
+            .reason()
+            .find("line 3: field 2 has a quote but does not start with one") != std::string::npos);
+  write_file(dir / "after.csv", "a,b\n\"1\"x,2\n");
+  CHECK(step_error_of([&] { read_rows(dir / "after.csv", 1); })
+            .reason()
+            .find("line 2: field 1 has text after its closing quote") != std::string::npos);
+}
+
+TEST_CASE("a file without a header or with a repeated name stops the run when it starts") {
+  TempDir dir;
+  write_file(dir / "empty.csv", "");
+  CHECK(step_error_of([&] { read_rows(dir / "empty.csv", 1); })
+            .reason()
+            .find("is empty; a CSV file starts with a header row") != std::string::npos);
+  write_file(dir / "twice.csv", "a,b,a\n1,2,3\n");
+  CHECK(step_error_of([&] { read_rows(dir / "twice.csv", 1); })
+            .reason()
+            .find("names the field 'a' twice") != std::string::npos);
+}
+
+TEST_CASE("a missing CSV file is refused by op::input, naming the step and the path") {
+  TempDir dir;
+  Dataflow flow("flow");
+  const std::string message =
+      config_error_of([&] { op::input(flow, "csv", io::CsvSource(dir / "none.csv")); });
+  CHECK(message.find("step 'flow.csv'") != std::string::npos);
+  CHECK(message.find((dir / "none.csv").string()) != std::string::npos);
+}
+
+TEST_CASE("a CSV partition resumed from a snapshot continues with the next row and line number") {
+  TempDir dir;
+  const auto path = dir / "big.csv";
+  std::string text = "id,text\n";
+  const int rows = 60'000;  // several read blocks
+  for (int i = 0; i < rows; ++i) text += std::to_string(i) + ",\"row " + std::to_string(i) + "\"\n";
+  text += "broken\n";
+  write_file(path, text);
+  io::CsvSource source(path);
+  REQUIRE(source.list_parts(1) == std::vector<std::string>{path.string()});
+  auto first = source.build_part("t", path.string(), std::nullopt);
+  std::vector<io::CsvRow> seen;
+  REQUIRE(first->next_batch(seen));
+  const std::size_t before = seen.size();
+  REQUIRE(before > 0);
+  REQUIRE(before < static_cast<std::size_t>(rows));
+  auto resumed = source.build_part("t", path.string(), first->snapshot());
+  std::vector<io::CsvRow> batch;
+  std::string error;
+  try {
+    while (resumed->next_batch(batch)) {
+    }
+  } catch (const ItemError& e) {
+    error = e.what();
+  }
+  seen.insert(seen.end(), batch.begin(), batch.end());
+  REQUIRE(seen.size() == static_cast<std::size_t>(rows));
+  std::size_t wrong = 0;
+  for (int i = 0; i < rows; ++i) wrong += seen[i]["id"] != std::to_string(i);
+  CHECK(wrong == 0);
+  CHECK(error ==
+        "line " + std::to_string(rows + 2) + ": expected 2 fields (header: id,text), found 1");
+}
