@@ -9,8 +9,12 @@
 #include <sluice/engine/pact.hpp>
 #include <sluice/engine/run.hpp>
 #include <sluice/engine/stream.hpp>
+#include <sluice/operators/aggregate.hpp>
 #include <sluice/operators/branch_merge.hpp>
 #include <sluice/operators/capability.hpp>
+#include <sluice/operators/collect.hpp>
+#include <sluice/operators/enrich_cached.hpp>
+#include <sluice/operators/join.hpp>
 #include <sluice/operators/operator_builder.hpp>
 #include <sluice/operators/probe.hpp>
 #include <sluice/operators/stateful.hpp>

@@ -75,10 +75,13 @@ std::string render(const T& value) {
                          value.first;
                          value.second;
                        }) {
-    return detail::truncate_rendering("(" + render(value.first) + ", " + render(value.second) +
-                                      ")");
+    std::string out("(");
+    out.append(render(value.first)).append(", ").append(render(value.second)).append(")");
+    return detail::truncate_rendering(std::move(out));
   } else {
-    return "<" + detail::demangled_type_name(typeid(T)) + ">";
+    std::string out("<");
+    out.append(detail::demangled_type_name(typeid(T))).append(">");
+    return out;
   }
 }
 

@@ -66,13 +66,17 @@ struct LogicPolicy {
     }
   }
   Value make(const K& key) { return restore(key, std::nullopt); }
-  LogicAction on_item(Value& logic, V& value, E& out) { return logic.on_item(std::move(value), out); }
+  LogicAction on_item(Value& logic, V& value, E& out) {
+    return logic.on_item(std::move(value), out);
+  }
   LogicAction on_notify(Value& logic, E& out) requires requires(Value& l, E& e) { l.on_notify(e); }
   { return logic.on_notify(out); }
   LogicAction on_eof(Value& logic, E& out) requires requires(Value& l, E& e) { l.on_eof(e); }
   { return logic.on_eof(out); }
-  std::optional<LogicClock::time_point> notify_at(const Value& logic) requires requires(
-      const Value& l) { l.notify_at(); }
+  std::optional<LogicClock::time_point> notify_at(const Value& logic) requires
+      requires(const Value& l) {
+    l.notify_at();
+  }
   { return logic.notify_at(); }
   S snapshot(const Value& logic) { return logic.snapshot(); }
 };
@@ -89,10 +93,13 @@ auto stateful(std::string id, const Stream<std::pair<K, V>>& up, Build builder) 
   using L = std::remove_cvref_t<typename sluice::detail::callable_traits<Build>::result>;
   using U = sluice::detail::logic_output_t<L>;
   using S = sluice::detail::builder_state_t<Build>;
-  static_assert(requires(const L& l) {
-    { l.snapshot() } -> std::convertible_to<S>;
-  }, "a stateful logic needs `S snapshot() const`, S being the builder's resume type");
-  return sluice::detail::keyed_step<U>(std::move(id), up, sluice::detail::LogicPolicy<K, V, U, Build>{builder});
+  static_assert(
+      requires(const L& l) {
+        { l.snapshot() } -> std::convertible_to<S>;
+      },
+      "a stateful logic needs `S snapshot() const`, S being the builder's resume type");
+  return sluice::detail::keyed_step<U>(std::move(id), up,
+                                       sluice::detail::LogicPolicy<K, V, U, Build>{builder});
 }
 
 }  // namespace op

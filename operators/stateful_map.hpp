@@ -69,9 +69,11 @@ namespace op {
 
 template <class K, class V, class F>
 auto stateful_map(std::string id, const Stream<std::pair<K, V>>& up, F f) {
-  static_assert(sluice::detail::arity_v<F> == 2, "stateful_map's function takes (S& state, V value)");
+  static_assert(sluice::detail::arity_v<F> == 2,
+                "stateful_map's function takes (S& state, V value)");
   using U = sluice::detail::map_result_t<F, V>;
-  return sluice::detail::keyed_step<U>(std::move(id), up, sluice::detail::MapPolicy<K, V, U, F, false>{f});
+  return sluice::detail::keyed_step<U>(std::move(id), up,
+                                       sluice::detail::MapPolicy<K, V, U, F, false>{f});
 }
 
 template <class K, class V, class F>
@@ -81,7 +83,8 @@ auto stateful_flat_map(std::string id, const Stream<std::pair<K, V>>& up, F f) {
   using R = sluice::detail::map_result_t<F, V>;
   static_assert(std::ranges::input_range<R>, "stateful_flat_map's function must return a range");
   using U = std::ranges::range_value_t<R>;
-  return sluice::detail::keyed_step<U>(std::move(id), up, sluice::detail::MapPolicy<K, V, U, F, true>{f});
+  return sluice::detail::keyed_step<U>(std::move(id), up,
+                                       sluice::detail::MapPolicy<K, V, U, F, true>{f});
 }
 
 }  // namespace op

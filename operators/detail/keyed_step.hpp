@@ -80,13 +80,14 @@ class KeyedLogic {
   static constexpr bool kTimers = PolicyNotifyAt<Policy>;
   static constexpr bool kNotify = PolicyOnNotify<Policy, K, U>;
   static constexpr bool kEof = PolicyOnEof<Policy, K, U>;
-  static_assert(kTimers == kNotify, "a keyed policy needs both notify_at and on_notify, or neither");
+  static_assert(kTimers == kNotify,
+                "a keyed policy needs both notify_at and on_notify, or neither");
   static constexpr bool kHold = kTimers || kEof;
 
   struct Slot {
     typename Policy::Value value;
-    [[no_unique_address]] std::conditional_t<kTimers, std::optional<LogicClock::time_point>,
-                                             NoWake> wake{};
+    [[no_unique_address]] std::conditional_t<kTimers, std::optional<LogicClock::time_point>, NoWake>
+        wake{};
   };
   using State = KeyedState<K, Slot>;
   using iterator = typename State::iterator;

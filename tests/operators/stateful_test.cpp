@@ -30,7 +30,9 @@ using Parts = std::vector<TestingSource<std::uint64_t>::Partition>;
 using KV = std::pair<std::uint64_t, std::uint64_t>;
 constexpr std::uint64_t kKeys = 13;
 
-std::uint64_t key_of(std::uint64_t x) { return x % kKeys; }
+std::uint64_t key_of(std::uint64_t x) {
+  return x % kKeys;
+}
 
 // Per key, the number of items at each epoch.
 std::map<std::uint64_t, std::map<Epoch, std::uint64_t>> counts_by_key(const Parts& parts) {
@@ -60,8 +62,7 @@ std::vector<std::pair<Epoch, KV>> counter_reference(const Parts& parts, F f) {
 }
 
 template <class U, class Build>
-std::vector<std::pair<Epoch, U>> run_keyed(const Parts& parts, std::uint32_t workers,
-                                           Build build) {
+std::vector<std::pair<Epoch, U>> run_keyed(const Parts& parts, std::uint32_t workers, Build build) {
   Dataflow flow("st");
   auto in = op::input(flow, "in", TestingSource<std::uint64_t>::partitioned(parts));
   auto keyed = op::key_on("key", in, key_of);
@@ -78,8 +79,8 @@ std::vector<std::pair<Epoch, U>> run_keyed(const Parts& parts, std::uint32_t wor
 struct Totals {
   std::uint64_t count = 0;
   std::uint64_t sum = 0;
-  LogicAction on_item(std::uint64_t v, Emitter<std::uint64_t, std::pair<std::uint64_t,
-                                                                      std::uint64_t>>&) {
+  LogicAction on_item(std::uint64_t v,
+                      Emitter<std::uint64_t, std::pair<std::uint64_t, std::uint64_t>>&) {
     ++count;
     sum += v;
     return LogicAction::retain;
@@ -126,22 +127,20 @@ TEST_CASE("stateful_map applies each key's values in epoch order at 1, 2, 3 work
       auto got = run_keyed<KV>(parts, workers, [](const Stream<KV>& s) {
         return op::stateful_map("count", s, [](std::uint64_t& n, std::uint64_t) { return ++n; });
       });
-      CHECK(got == counter_reference(parts, [](std::uint64_t n) {
-              return std::vector<std::uint64_t>{n};
-            }));
+      CHECK(got == counter_reference(
+                       parts, [](std::uint64_t n) { return std::vector<std::uint64_t>{n}; }));
     }
     SUBCASE("an emptied optional state discards the key") {
       auto got = run_keyed<KV>(parts, workers, [](const Stream<KV>& s) {
-        return op::stateful_map("count3", s,
-                                [](std::optional<std::uint64_t>& n, std::uint64_t) {
-                                  const std::uint64_t v = n.value_or(0) + 1;
-                                  if (v == 3) {
-                                    n.reset();
-                                  } else {
-                                    n = v;
-                                  }
-                                  return v;
-                                });
+        return op::stateful_map("count3", s, [](std::optional<std::uint64_t>& n, std::uint64_t) {
+          const std::uint64_t v = n.value_or(0) + 1;
+          if (v == 3) {
+            n.reset();
+          } else {
+            n = v;
+          }
+          return v;
+        });
       });
       CHECK(got == counter_reference(parts, [](std::uint64_t n) {
               return std::vector<std::uint64_t>{(n - 1) % 3 + 1};
@@ -177,8 +176,8 @@ TEST_CASE("stateful_map works with string keys and moves values in") {
       last = std::move(w);
       return last.size();
     });
-    auto counts = op::stateful_map(
-        "count", lengths, [](std::uint64_t& n, std::size_t) { return ++n; });
+    auto counts =
+        op::stateful_map("count", lengths, [](std::uint64_t& n, std::size_t) { return ++n; });
     TestingSink<std::pair<std::string, std::uint64_t>> sink;
     op::output("out", counts, sink);
     RunConfig config;
@@ -281,8 +280,8 @@ TEST_CASE("a throwing stateful function stops the run naming step, worker, epoch
     config.workers = workers;
     const StepError e = run_expecting_step_error(flow, config);
     CHECK(e.step() == "bad.picky");
-    CHECK(e.worker() == std::optional<std::uint32_t>(route(hash_key(std::uint64_t{57 % 4}),
-                                                           workers)));
+    CHECK(e.worker() ==
+          std::optional<std::uint32_t>(route(hash_key(std::uint64_t{57 % 4}), workers)));
     CHECK(e.epoch() == std::optional<Epoch>(5));
     CHECK(e.item() == "(1, 57)");
     CHECK(e.reason() == "57 is not allowed");
