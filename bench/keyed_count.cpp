@@ -27,22 +27,25 @@ namespace {
 template <class K>
 using Record = std::pair<K, std::uint64_t>;
 
-// The key of record i: splitmix64(i) % K, as a u64 or as "w" followed by it in decimal.
+// Appends record i, (splitmix64(i) % K, 1), to `out`, constructing it in place: the
+// key is a u64, or the string "w" followed by that number in decimal.
 template <class K>
-struct KeyMaker;
+struct RecordMaker;
 template <>
-struct KeyMaker<std::uint64_t> {
+struct RecordMaker<std::uint64_t> {
   bench::FastMod mod;
-  std::uint64_t operator()(std::uint64_t i) const { return mod(bench::splitmix64(i)); }
+  void append(std::uint64_t i, std::vector<Record<std::uint64_t>>& out) const {
+    out.emplace_back(mod(bench::splitmix64(i)), 1);
+  }
 };
 template <>
-struct KeyMaker<std::string> {
+struct RecordMaker<std::string> {
   bench::FastMod mod;
-  std::string operator()(std::uint64_t i) const {
+  void append(std::uint64_t i, std::vector<Record<std::string>>& out) const {
     char buf[24];
-    buf[0] = 'w';
-    const auto end = std::to_chars(buf + 1, buf + sizeof buf, mod(bench::splitmix64(i))).ptr;
-    return std::string(buf, end);
+    const std::size_t len = bench::format_key(mod(bench::splitmix64(i)), buf);
+    out.emplace_back(std::piecewise_construct, std::forward_as_tuple(buf, len),
+                     std::forward_as_tuple(1));
   }
 };
 
@@ -121,33 +124,38 @@ struct Workload {
   std::uint64_t keys = 0;
   std::uint64_t epoch_records = 10'000;
   std::uint64_t chunk = 0;
+  std::size_t batch_size = 1024;
 };
 
 // Worker w emits records i = w, w + W, ... < N: its j-th at epoch j / E, at most
-// `chunk` per activation, then ctx.activate() to continue.
+// `chunk` per activation, then ctx.activate() to continue. Records are built in place
+// in a batch-sized vector handed over whole (Session::give_vector), which returns an
+// empty vector with the output's reserved capacity for the next batch.
 template <class K>
 sluice::Stream<Record<K>> generate(const sluice::Dataflow& flow, const Workload& load) {
   sluice::OperatorBuilder b(flow, "generate");
   auto [out, stream] = b.add_output<Record<K>>();
   b.build([out, load](sluice::OperatorContext& ctx) {
-    return [out, load, make = KeyMaker<K>{bench::FastMod(load.keys)},
+    return [out, load, make = RecordMaker<K>{bench::FastMod(load.keys)},
             next = std::uint64_t{ctx.worker_index()}, step = std::uint64_t{ctx.workers()},
-            j = std::uint64_t{0},
+            j = std::uint64_t{0}, block = std::vector<Record<K>>(),
             cap = ctx.take_initial_capability()](sluice::OperatorContext& ctx) mutable {
       if (!cap) return;
       auto output = ctx.output(out);
       const std::uint64_t records = load.records;
       const std::uint64_t per_epoch = load.epoch_records;
+      const std::uint64_t batch = ctx.config().batch_size;
       std::uint64_t budget = load.chunk;
       while (budget > 0 && next < records) {
         const sluice::Epoch epoch = j / per_epoch;
         if (epoch != cap.epoch()) cap.downgrade(epoch);
-        auto session = output.session(cap);
         const std::uint64_t left = (records - next + step - 1) / step;
-        const std::uint64_t n = std::min({budget, per_epoch - j % per_epoch, left});
+        const std::uint64_t n = std::min({budget, batch, per_epoch - j % per_epoch, left});
+        block.reserve(batch);
         const std::uint64_t stride = step;  // locals: no aliasing with the output
         std::uint64_t i = next;
-        for (std::uint64_t k = 0; k < n; ++k, i += stride) session.give(Record<K>(make(i), 1));
+        for (std::uint64_t k = 0; k < n; ++k, i += stride) make.append(i, block);
+        output.session(cap).give_vector(block);
         next = i;
         j += n;
         budget -= n;
@@ -271,6 +279,7 @@ int run(const Workload& load, std::uint32_t workers, bool per_epoch, const char*
   }
   sluice::RunConfig config;
   config.workers = workers;
+  config.batch_size = load.batch_size;
   double seconds = 0;
   try {
     sluice::Dataflow flow("keyed_count");
@@ -361,6 +370,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--chunk", load.chunk, "records a generator emits per activation (1..2^30)")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 30))
+      ->capture_default_str();
+  app.add_option("--batch-size", load.batch_size,
+                 "records per batch between operators (RunConfig::batch_size, 1..2^20)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20))
       ->capture_default_str();
   if (int code = bench::parse(app, argc, argv); code >= 0) return code;
 
