@@ -1,0 +1,130 @@
+// Tests for FileSink: every record as a line in one file at 1, 2 and 3 workers; the
+// snapshot is the committed size and a resume truncates to it; a fresh run starts
+// the file empty; bad directories and short files are refused.
+#include <sluice/io/file_sink.hpp>
+
+#include <doctest/doctest.h>
+
+#include "io_support.hpp"
+
+using namespace sluice;
+using namespace io_test;
+
+namespace {
+std::vector<std::string> numbered(std::size_t n, const std::string& prefix = "r") {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < n; ++i) out.push_back(prefix + std::to_string(i));
+  return out;
+}
+
+std::string joined_lines(const std::vector<std::string>& lines) {
+  std::string text;
+  for (const auto& l : lines) text += l + "\n";
+  return text;
+}
+}  // namespace
+
+TEST_CASE("every record is appended as a line, in order from one upstream partition") {
+  TempDir dir;
+  const auto values = numbered(2000);
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    Dataflow flow("flow");
+    op::output("write", op::input(flow, "in", TestingSource<std::string>::of(values)),
+               io::FileSink<std::string>(dir / "out.txt"));
+    run_with(flow, workers, 32);
+    CHECK(read_file(dir / "out.txt") == joined_lines(values));
+  }
+}
+
+TEST_CASE("records from every worker all reach the one file") {
+  TempDir dir;
+  std::vector<TestingSource<std::uint64_t>::Partition> parts(4);
+  std::vector<std::string> expected;
+  for (std::uint64_t i = 0; i < 1000; ++i) {
+    parts[i % 4].push_back({i / 250, i});
+    expected.push_back(std::to_string(i));
+  }
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    Dataflow flow("flow");
+    op::output("write", op::input(flow, "in", TestingSource<std::uint64_t>::partitioned(parts)),
+               io::FileSink<std::uint64_t>(dir / "numbers.txt"));
+    run_with(flow, workers, 16);
+    CHECK(sorted(getline_lines(dir / "numbers.txt")) == sorted(expected));
+  }
+}
+
+TEST_CASE("the snapshot is the committed size; a resumed partition truncates to it") {
+  TempDir dir;
+  const auto path = dir / "out.txt";
+  io::FileSink<std::string> sink(path);
+  const auto parts = sink.list_parts(1);
+  REQUIRE(parts == std::vector<std::string>{path.string()});
+  std::string committed;
+  {
+    auto part = sink.build_part("t", parts[0], std::nullopt);
+    std::vector<std::string> a = {"alpha", "beta"};
+    part->write_batch(a);
+    committed = part->snapshot();
+    std::vector<std::string> b = {"lost"};
+    part->write_batch(b);
+    CHECK(part->snapshot() == "16");
+  }  // a crash: "lost" was written after the committed snapshot
+  CHECK(committed == "11");
+  CHECK(read_file(path) == "alpha\nbeta\nlost\n");
+  auto resumed = sink.build_part("t", parts[0], committed);
+  std::vector<std::string> c = {"gamma"};
+  resumed->write_batch(c);
+  resumed->close();
+  CHECK(read_file(path) == "alpha\nbeta\ngamma\n");
+}
+
+TEST_CASE("op::output resumes a file at its committed size; without state it starts empty") {
+  TempDir dir;
+  const auto path = dir / "out.txt";
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    write_file(path, "keep\nDROP\n");
+    Dataflow flow("flow");
+    io::OutputResume resume;
+    resume.states[path.string()] = "5";
+    op::output("write", op::input(flow, "in", TestingSource<std::string>::of({"new1", "new2"})),
+               io::FileSink<std::string>(path), resume);
+    run_with(flow, workers);
+    CHECK(read_file(path) == "keep\nnew1\nnew2\n");
+
+    Dataflow fresh("fresh");
+    op::output("write", op::input(fresh, "in", TestingSource<std::string>::of({"only"})),
+               io::FileSink<std::string>(path));
+    run_with(fresh, workers);
+    CHECK(read_file(path) == "only\n");
+  }
+}
+
+TEST_CASE("a committed size beyond the file's end stops the run naming the partition") {
+  TempDir dir;
+  const auto path = dir / "short.txt";
+  write_file(path, "abc\n");
+  Dataflow flow("flow");
+  io::OutputResume resume;
+  resume.states[path.string()] = "100";
+  op::output("write", op::input(flow, "in", TestingSource<std::string>::of({"x"})),
+             io::FileSink<std::string>(path), resume);
+  const StepError e = step_error_of([&] { run_with(flow, 2); });
+  CHECK(e.step() == "flow.write");
+  CHECK(e.reason().find("building partition '" + path.string() + "'") != std::string::npos);
+  CHECK(e.reason().find("fewer than the 100 committed") != std::string::npos);
+  CHECK(read_file(path) == "abc\n");  // left as it was
+}
+
+TEST_CASE("a file in a missing directory is refused by op::output, naming step and directory") {
+  TempDir dir;
+  Dataflow flow("flow");
+  auto up = op::input(flow, "in", TestingSource<std::string>::of({"x"}));
+  const std::string message = config_error_of(
+      [&] { op::output("write", up, io::FileSink<std::string>(dir / "no" / "out.txt")); });
+  CHECK(message.find("step 'flow.write'") != std::string::npos);
+  CHECK(message.find((dir / "no").string()) != std::string::npos);
+  CHECK(message.find("No such file or directory") != std::string::npos);
+}
