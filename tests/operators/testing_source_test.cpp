@@ -135,3 +135,82 @@ TEST_CASE("a source keeps its items, so a dataflow reading it can run again") {
   run(flow);
   CHECK(sink.values() == std::vector<std::uint64_t>{1, 2, 3, 1, 2, 3});
 }
+
+namespace {
+using Source = TestingSource<std::uint64_t>;
+using Item = Source::Item;
+
+std::vector<std::pair<Epoch, std::uint64_t>> run_sorted(const Dataflow& flow,
+                                                        TestingSink<std::uint64_t> sink,
+                                                        std::uint32_t workers) {
+  sink.clear();
+  RunConfig config;
+  config.workers = workers;
+  run(flow, config);
+  return sorted_items<std::uint64_t>(sink);
+}
+}  // namespace
+
+TEST_CASE("an eof marker ends its partition for this run; a resumed run reads what follows") {
+  const std::vector<Source::Partition> parts = {
+      {{0, 1}, {0, 2}, Item::eof(), {1, 3}, {2, 4}},
+      {{0, 10}, {3, 11}, Item::eof(), {4, 12}},  // a marker's epoch takes no part in the order
+      {{0, 20}},
+  };
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    const auto source = Source::partitioned(parts);
+    Dataflow flow("flow");
+    TestingSink<std::uint64_t> sink;
+    op::output("out", op::input(flow, "in", source), sink);
+    using Got = std::vector<std::pair<Epoch, std::uint64_t>>;
+    CHECK(run_sorted(flow, sink, workers) == Got{{0, 1}, {0, 2}, {0, 10}, {0, 20}, {3, 11}});
+    CHECK(source.positions() == std::vector<std::size_t>{3, 3, 1});
+    source.resume_from(source.positions());
+    CHECK(run_sorted(flow, sink, workers) == Got{{1, 3}, {2, 4}, {4, 12}});
+    CHECK(source.positions() == std::vector<std::size_t>{5, 4, 1});
+    // Runs start where resume_from said until it is called again.
+    CHECK(run_sorted(flow, sink, workers) == Got{{1, 3}, {2, 4}, {4, 12}});
+    source.resume_from(source.positions());
+    CHECK(run_sorted(flow, sink, workers).empty());
+  }
+}
+
+TEST_CASE("an abort marker stops the run with a StepError; a resumed run continues after it") {
+  const std::vector<Source::Partition> parts = {
+      {{0, 1}, {1, 2}, Item::abort(), {2, 3}, {2, 4}},
+      {{0, 10}, {0, 11}},
+  };
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    const auto source = Source::partitioned(parts);
+    Dataflow flow("flow");
+    TestingSink<std::uint64_t> sink;
+    op::output("out", op::input(flow, "in", source), sink);
+    std::optional<StepError> error;
+    try {
+      run(flow, RunConfig{workers});
+    } catch (const StepError& e) {
+      error = e;
+    }
+    REQUIRE(error.has_value());
+    CHECK(error->step() == "flow.in");
+    CHECK(error->worker() == std::optional<std::uint32_t>(0));
+    CHECK(error->epoch() == std::optional<Epoch>(1));
+    CHECK(error->reason().find("aborted by the testing source's abort marker") !=
+          std::string::npos);
+    CHECK(source.positions()[0] == 3);
+    source.resume_from({3, 2});
+    using Got = std::vector<std::pair<Epoch, std::uint64_t>>;
+    CHECK(run_sorted(flow, sink, workers) == Got{{2, 3}, {2, 4}});
+  }
+}
+
+TEST_CASE("resume_from needs one index per partition, within the partition") {
+  const auto source = Source::partitioned({{{0, 1}, {0, 2}}, {}});
+  CHECK_THROWS_AS(source.resume_from({1}), ConfigError);
+  CHECK_THROWS_AS(source.resume_from({3, 0}), ConfigError);
+  CHECK_THROWS_AS(source.resume_from({0, 1}), ConfigError);
+  CHECK_NOTHROW(source.resume_from({2, 0}));
+  CHECK(source.positions() == std::vector<std::size_t>{2, 0});
+}
