@@ -33,6 +33,7 @@
 
 #include <sluice/engine/key_hash.hpp>
 #include <sluice/engine/pact.hpp>
+#include <sluice/io/detail/owned_parts.hpp>
 #include <sluice/io/detail/owner_key.hpp>
 #include <sluice/io/detail/sink_driver.hpp>
 #include <sluice/io/sink_partition.hpp>
@@ -119,22 +120,14 @@ void partitioned_output(std::string id, const Stream<T>& up, std::shared_ptr<S> 
   auto states = std::make_shared<const OutputResume>(std::move(resume));
   b.build([in, sink, lister, list, states](OperatorContext& ctx) {
     PartList::Lease lease(list, ctx.step_path(), ctx.workers(), lister, true);
-    const auto& parts = lease.parts();
     const std::uint32_t me = ctx.worker_index(), workers = ctx.workers();
+    auto owned =
+        build_owned_parts(ctx, lease.parts(), states->states, std::nullopt,
+                          [&](const std::string& part, std::optional<std::string> state) {
+                            return sink->build_part(ctx.step_path(), part, std::move(state));
+                          });
     std::vector<OwnedPart<T>> mine;
-    for (std::size_t i = me; i < parts.size(); i += workers) {
-      const PartContext where{ctx.step_path(), me, std::nullopt, parts[i]};
-      std::optional<std::string> state;
-      if (auto it = states->states.find(parts[i]); it != states->states.end()) state = it->second;
-      auto part = in_part(
-          where, [&] { return sink->build_part(ctx.step_path(), parts[i], std::move(state)); },
-          "building");
-      if (!part) {
-        throw StepError(ctx.step_path(), me, std::nullopt,
-                        "building partition '" + parts[i] + "': build_part returned null");
-      }
-      mine.push_back(OwnedPart<T>{parts[i], std::move(part), {}});
-    }
+    for (auto& [name, part] : owned) mine.push_back(OwnedPart<T>{name, std::move(part), {}});
     auto slot_of = [sink, list, me, workers](const T& record) -> std::size_t {
       const std::size_t part = part_index(*sink, record, list->count());
       if (part % workers != me) throw std::logic_error("part_of is not deterministic");

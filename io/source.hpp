@@ -32,6 +32,7 @@
 #include <utility>
 #include <vector>
 
+#include <sluice/io/detail/owned_parts.hpp>
 #include <sluice/io/detail/source_driver.hpp>
 #include <sluice/io/source_partition.hpp>
 
@@ -95,21 +96,13 @@ Stream<T> fixed_input(const Dataflow& flow, std::string id,
   auto from = std::make_shared<const InputResume>(std::move(resume));
   b.build([out, source, lister, list, from](OperatorContext& ctx) {
     PartList::Lease lease(list, ctx.step_path(), ctx.workers(), lister, false);
-    const auto& parts = lease.parts();
+    auto owned =
+        build_owned_parts(ctx, lease.parts(), from->states, from->epoch,
+                          [&](const std::string& part, std::optional<std::string> state) {
+                            return source->build_part(ctx.step_path(), part, std::move(state));
+                          });
     std::vector<OpenPart<T>> mine;
-    for (std::size_t i = ctx.worker_index(); i < parts.size(); i += ctx.workers()) {
-      const PartContext where{ctx.step_path(), ctx.worker_index(), from->epoch, parts[i]};
-      std::optional<std::string> state;
-      if (auto it = from->states.find(parts[i]); it != from->states.end()) state = it->second;
-      auto part = in_part(
-          where, [&] { return source->build_part(ctx.step_path(), parts[i], std::move(state)); },
-          "building");
-      if (!part) {
-        throw StepError(ctx.step_path(), ctx.worker_index(), from->epoch,
-                        "building partition '" + parts[i] + "': build_part returned null");
-      }
-      mine.push_back(OpenPart<T>{parts[i], std::move(part), std::nullopt});
-    }
+    for (auto& [name, part] : owned) mine.push_back(OpenPart<T>{name, std::move(part), {}});
     return SourceDriver<T>(ctx, out, std::move(mine), from->epoch, std::move(lease));
   });
   return stream;
