@@ -12,6 +12,8 @@
 
 #include <unistd.h>
 
+#include <sluice/io/io.hpp>
+
 #include "../engine/support.hpp"
 
 namespace io_test {
