@@ -123,7 +123,7 @@ int main(int argc, char** argv) {
   cli.app().add_option("--output", output, "file for the anomalies (default: stdout)");
   cli.app()
       .add_option("--threshold", threshold, "how many standard deviations make an anomaly")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(1e-3, 1e3))
       ->capture_default_str();
   cli.app()
       .add_option("--warmup", warmup, "readings per sensor before any is judged (at least 2)")

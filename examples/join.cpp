@@ -18,8 +18,8 @@
 //             gives one row without an order, so their country shows up with 0.00.
 //   complete  as soon as a user and at least one of their orders are there, then the
 //             key's state is cleared: later orders of that user never find the user
-//             again and are dropped at the end. Right for one-to-one pairs (an order
-//             and its payment), shown here to see the difference.
+//             again and are dropped at the end, as are users without orders and orders
+//             of unknown users. Right for one-to-one pairs (an order and its payment).
 //   running   on every arriving row, with the latest value of each side (insert `last`):
 //             each order enriched with its user as seen so far. Exact while every user
 //             arrives before their orders; an order that comes first counts under

@@ -83,6 +83,17 @@ for w in 1 2; do
   expect_error "branch_merge -w $w: line without a message" \
     "step 'branch_merge.parse'|2026-11-21T08:30:00 ERROR" \
     "$branch" -w "$w" --input "$bad/app_bad.log"
+
+  # complete and running totals depend on arrival order (see examples/join.cpp): the
+  # runs must succeed, their numbers are not compared.
+  for mode in complete running; do
+    if ! "$join" -w "$w" --mode "$mode" --users "$users" --orders "$orders" >"$tmp/stdout" \
+      2>"$tmp/stderr"; then
+      fail "join --mode $mode -w $w: exit code not 0, stderr: $(cat "$tmp/stderr")"
+    else
+      echo "ok: join --mode $mode -w $w (exit code 0)"
+    fi
+  done
 done
 
 expect_error "anomaly_detector: missing input file" "step 'anomaly_detector.readings'|$tmp/none.csv" \
