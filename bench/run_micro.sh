@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Runs the micro-benchmarks at -w 1 and -w 2 and each baseline once, then prints one
 # summary line per benchmark with its ratio to the baseline of this same run.
-# Builds nothing: uses BUILD (default: build/); ROUNDS and RECORDS override the sizes.
+# Builds nothing: uses BUILD (default: build/); ROUNDS and RECORDS override the sizes
+# of progress_rounds and exchange, KEYED_RECORDS the N of every keyed_count workload,
+# and KEYED_EPOCH=0 skips keyed_count's --emit epoch runs.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${BUILD:-$root/build}"
 bin="$build/bench"
-for exe in progress_rounds exchange baseline_progress_rounds baseline_exchange; do
+for exe in progress_rounds exchange keyed_count baseline_progress_rounds baseline_exchange \
+  baseline_keyed_count; do
   if [[ ! -x "$bin/$exe" ]]; then
     echo "error: $bin/$exe not found; build first: ninja -C $build" >&2
     exit 2
@@ -52,3 +55,32 @@ printf 'summary exchange: -w 1 %s records/s (%sx baseline), -w 2 %s records/s (%
   "$(field "$ex1" records_per_second)" "$(ratio "$(field "$ex1" records_per_second)" "$b_rate")" \
   "$(field "$ex2" records_per_second)" "$(ratio "$(field "$ex2" records_per_second)" "$b_rate")" \
   "$(field "$ex2" records_per_second_per_worker)" "$b_rate"
+
+# keyed_count: the four target workloads (u64 / string keys, 1,000 / 1,000,000 keys),
+# --emit record at -w 1 and -w 2 and --emit epoch at -w 2, each with its baseline.
+keyed() {  # keyed KEYS KEY_TYPE RECORDS
+  local keys="$1" type="$2" n="${KEYED_RECORDS:-$3}" kw1 kw2 kb ke2 keb
+  local args=(--records "$n" --keys "$keys" --key-type "$type")
+  run kw1 keyed_count "${args[@]}" -w 1
+  run kw2 keyed_count "${args[@]}" -w 2
+  run kb baseline_keyed_count "${args[@]}"
+  local b_rate
+  b_rate="$(field "$kb" records_per_second)"
+  printf 'summary keyed_count %s keys %s, --emit record: -w 1 %s records/s (%sx baseline), -w 2 %s records/s (%sx baseline); baseline %s records/s on one thread\n' \
+    "$keys" "$type" \
+    "$(field "$kw1" records_per_second)" "$(ratio "$(field "$kw1" records_per_second)" "$b_rate")" \
+    "$(field "$kw2" records_per_second)" "$(ratio "$(field "$kw2" records_per_second)" "$b_rate")" \
+    "$b_rate"
+  [[ "${KEYED_EPOCH:-1}" == 0 ]] && return
+  run ke2 keyed_count "${args[@]}" -w 2 --emit epoch
+  run keb baseline_keyed_count "${args[@]}" --emit epoch
+  b_rate="$(field "$keb" records_per_second)"
+  printf 'summary keyed_count %s keys %s, --emit epoch: -w 2 %s records/s (%sx baseline); baseline %s records/s on one thread\n' \
+    "$keys" "$type" \
+    "$(field "$ke2" records_per_second)" "$(ratio "$(field "$ke2" records_per_second)" "$b_rate")" \
+    "$b_rate"
+}
+keyed 1000 u64 100000000
+keyed 1000000 u64 30000000
+keyed 1000 string 30000000
+keyed 1000000 string 10000000
