@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -20,12 +21,48 @@
 
 namespace {
 
+// A key with its hash computed once (transparent lookup: the map uses the hash given
+// instead of hashing the key again), hashed with sluice's KeyHash like the library's
+// keyed state.
+template <class K>
+struct Prehashed {
+  const K* key;
+  std::size_t hash;
+};
 template <class K>
 struct Hash {
-  std::size_t operator()(const K& key) const noexcept {
-    return static_cast<std::size_t>(sluice::hash_key(key));
-  }
+  using is_transparent = void;
+  std::size_t operator()(const K& key) const { return sluice::hash_key(key); }
+  std::size_t operator()(const Prehashed<K>& p) const { return p.hash; }
 };
+template <class K>
+struct Eq {
+  using is_transparent = void;
+  bool operator()(const K& a, const K& b) const { return a == b; }
+  bool operator()(const Prehashed<K>& a, const K& b) const { return *a.key == b; }
+  bool operator()(const K& a, const Prehashed<K>& b) const { return a == *b.key; }
+};
+template <class K, class V>
+using Map = absl::flat_hash_map<K, V, Hash<K>, Eq<K>>;
+
+// How many records ahead the counting pass prefetches a key's hash-map slot.
+constexpr std::size_t kAhead = 16;
+
+// The counting pass over one block: hashes every key once, prefetches the slot of key
+// k + kAhead while key k is applied, and calls f(slot) for every key in order.
+template <class K, class V, class F>
+void for_each_slot(Map<K, V>& map, const std::vector<K>& keys, std::size_t n,
+                   std::vector<std::size_t>& hashes, F&& f) {
+  for (std::size_t k = 0; k < n; ++k) hashes[k] = sluice::hash_key(keys[k]);
+  for (std::size_t k = 0; k < n && k < kAhead; ++k) map.prefetch(Prehashed<K>{&keys[k], hashes[k]});
+  for (std::size_t k = 0; k < n; ++k) {
+    if (k + kAhead < n) map.prefetch(Prehashed<K>{&keys[k + kAhead], hashes[k + kAhead]});
+    const K& key = keys[k];
+    f(*map.lazy_emplace(Prehashed<K>{&key, hashes[k]}, [&](const auto& construct) {
+      construct(std::piecewise_construct, std::forward_as_tuple(key), std::forward_as_tuple());
+    }));
+  }
+}
 
 // Sets `key` to record i's key, as in keyed_count.cpp (in place: no temporary string).
 struct KeyMaker {
@@ -90,7 +127,7 @@ class MaxCounts {
   }
 
   std::vector<std::uint64_t> dense_;
-  absl::flat_hash_map<K, std::uint64_t, Hash<K>> map_;
+  absl::flat_hash_map<K, std::uint64_t, Hash<K>, Eq<K>> map_;
   std::uint64_t emitted_ = 0;
   std::uint64_t bad_ = 0;
 };
@@ -109,14 +146,16 @@ constexpr std::uint64_t kBlock = 1024;
 // --emit record: every record's updated count goes to the checker.
 template <class K>
 void count_records(const Workload& load, MaxCounts<K>& checker) {
-  absl::flat_hash_map<K, std::uint64_t, Hash<K>> counts;
+  Map<K, std::uint64_t> counts;
   const KeyMaker make{bench::FastMod(load.keys)};
   std::vector<K> keys(kBlock);
+  std::vector<std::size_t> hashes(kBlock);
   std::vector<std::uint64_t> updated(kBlock);
   for (std::uint64_t start = 0; start < load.records; start += kBlock) {
     const std::size_t n = std::min(kBlock, load.records - start);
     for (std::size_t k = 0; k < n; ++k) make(start + k, keys[k]);
-    for (std::size_t k = 0; k < n; ++k) updated[k] = ++counts.try_emplace(keys[k]).first->second;
+    std::size_t k = 0;
+    for_each_slot(counts, keys, n, hashes, [&](auto& slot) { updated[k++] = ++slot.second; });
     for (std::size_t k = 0; k < n; ++k) checker.see(keys[k], updated[k]);
   }
 }
@@ -129,25 +168,25 @@ void count_epochs(const Workload& load, MaxCounts<K>& checker) {
     std::uint64_t count = 0;
     bool touched = false;
   };
-  using Map = absl::flat_hash_map<K, Entry, Hash<K>>;
-  Map counts;
-  std::vector<typename Map::value_type*> touched;
+  using Counts = Map<K, Entry>;
+  Counts counts;
+  std::vector<typename Counts::value_type*> touched;
   const KeyMaker make{bench::FastMod(load.keys)};
   std::vector<K> keys(kBlock);
+  std::vector<std::size_t> hashes(kBlock);
   for (std::uint64_t start = 0; start < load.records; start += load.epoch_records) {
     const std::uint64_t stop = std::min(load.records, start + load.epoch_records);
     const std::size_t capacity = counts.capacity();
     for (std::uint64_t block = start; block < stop; block += kBlock) {
       const std::size_t n = std::min(kBlock, stop - block);
       for (std::size_t k = 0; k < n; ++k) make(block + k, keys[k]);
-      for (std::size_t k = 0; k < n; ++k) {
-        auto& slot = *counts.try_emplace(keys[k]).first;
+      for_each_slot(counts, keys, n, hashes, [&](auto& slot) {
         slot.second.count += 1;
         if (!slot.second.touched) {
           slot.second.touched = true;
           touched.push_back(&slot);
         }
-      }
+      });
     }
     if (counts.capacity() == capacity) {
       for (auto* slot : touched) {
