@@ -9,6 +9,8 @@
 #include <optional>
 #include <stdexcept>
 
+#include <sys/resource.h>
+
 #include <doctest/doctest.h>
 
 #include "io_support.hpp"
@@ -282,6 +284,35 @@ TEST_CASE("next_batch is never called before next_awake, and not more often than
   CHECK(sink.values().size() == 20);
   CHECK(source->calls == 20);
   CHECK(source->early == 0);
+}
+
+namespace {
+std::chrono::microseconds process_cpu_time() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto us = [](const timeval& tv) {
+    return std::chrono::seconds(tv.tv_sec) + std::chrono::microseconds(tv.tv_usec);
+  };
+  return us(usage.ru_utime) + us(usage.ru_stime);
+}
+}  // namespace
+
+TEST_CASE("a source waiting for next_awake sleeps instead of spinning") {
+  auto source = std::make_shared<SlowSource>(6, std::chrono::milliseconds(100));
+  Dataflow flow("flow");
+  TestingSink<std::uint64_t> sink;
+  op::output("out", op::input(flow, "in", source), sink);
+  const auto wall_start = std::chrono::steady_clock::now();
+  const auto cpu_start = process_cpu_time();
+  run_with(flow, 2);
+  const auto cpu_used = process_cpu_time() - cpu_start;
+  const auto wall = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - wall_start);
+  CAPTURE(cpu_used.count());
+  CAPTURE(wall.count());
+  CHECK(sink.values().size() == 6);
+  CHECK(wall >= std::chrono::milliseconds(500));  // five waits of 100 ms
+  CHECK(cpu_used * 4 < wall);                     // a spinning worker would use a whole CPU
 }
 
 TEST_CASE("ingestion epochs start at 0, never decrease, and advance with wall time") {
