@@ -9,6 +9,7 @@
 #include <sluice/engine/pact.hpp>
 #include <sluice/engine/run.hpp>
 #include <sluice/engine/stream.hpp>
+#include <sluice/io/io.hpp>
 #include <sluice/operators/aggregate.hpp>
 #include <sluice/operators/branch_merge.hpp>
 #include <sluice/operators/capability.hpp>

@@ -24,7 +24,7 @@ namespace detail {
 void write_locked(std::ostream& out, std::string_view text);
 }  // namespace detail
 
-template <class T>
+template <class T = std::string>
 class StdOutSink final : public DynamicSink<T> {
  public:
   explicit StdOutSink(std::ostream& out = std::cout) : out_(&out) {}

@@ -1,7 +1,5 @@
 // An idle dataflow parks its workers: while a source holds its capability and waits
 // for an Activator, the process uses (almost) no CPU; firing it finishes the run.
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cstdint>
 #include <thread>
@@ -12,17 +10,6 @@
 
 using namespace sluice;
 using namespace sluice_test;
-
-namespace {
-std::chrono::microseconds process_cpu_time() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto us = [](const timeval& tv) {
-    return std::chrono::seconds(tv.tv_sec) + std::chrono::microseconds(tv.tv_usec);
-  };
-  return us(usage.ru_utime) + us(usage.ru_stime);
-}
-}  // namespace
 
 TEST_CASE("a waiting source leaves two workers parked, using under 2% of one CPU") {
   constexpr std::uint32_t kWorkers = 2;

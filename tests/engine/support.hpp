@@ -3,6 +3,8 @@
 // and a run on a background thread.
 #pragma once
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -317,6 +319,16 @@ inline StepError run_expecting_step_error(const Dataflow& flow, const RunConfig&
   }
   FAIL("run() returned normally; a StepError was expected");
   return StepError("", std::nullopt, std::nullopt, "");
+}
+
+// User plus system CPU time this process has used so far.
+inline std::chrono::microseconds process_cpu_time() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto us = [](const timeval& tv) {
+    return std::chrono::seconds(tv.tv_sec) + std::chrono::microseconds(tv.tv_usec);
+  };
+  return us(usage.ru_utime) + us(usage.ru_stime);
 }
 
 }  // namespace sluice_test

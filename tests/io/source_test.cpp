@@ -9,8 +9,6 @@
 #include <optional>
 #include <stdexcept>
 
-#include <sys/resource.h>
-
 #include <doctest/doctest.h>
 
 #include "io_support.hpp"
@@ -285,17 +283,6 @@ TEST_CASE("next_batch is never called before next_awake, and not more often than
   CHECK(source->calls == 20);
   CHECK(source->early == 0);
 }
-
-namespace {
-std::chrono::microseconds process_cpu_time() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto us = [](const timeval& tv) {
-    return std::chrono::seconds(tv.tv_sec) + std::chrono::microseconds(tv.tv_usec);
-  };
-  return us(usage.ru_utime) + us(usage.ru_stime);
-}
-}  // namespace
 
 TEST_CASE("a source waiting for next_awake sleeps instead of spinning") {
   auto source = std::make_shared<SlowSource>(6, std::chrono::milliseconds(100));
