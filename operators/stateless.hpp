@@ -128,7 +128,12 @@ requires std::invocable<F&, std::vector<T> &&> auto flat_map_batch(std::string i
       auto output = ctx.output(out);
       ctx.input(in).for_each([&](InputBatch<T>& batch) {
         auto session = output.session(batch);
-        for (auto&& u : f(std::move(batch.items()))) session.give(std::move(u));
+        if constexpr (std::is_same_v<R, std::vector<U>>) {
+          R result = f(std::move(batch.items()));
+          session.give_vector(result);  // handed on whole, records not moved one by one
+        } else {
+          for (auto&& u : f(std::move(batch.items()))) session.give(std::move(u));
+        }
       });
     };
   });

@@ -96,7 +96,7 @@ class SourceDriver {
     const PartContext where{ctx.step_path(), ctx.worker_index(), cap_.epoch(), p.name};
     batch_.clear();
     const bool more = in_part(where, [&] { return p.part->next_batch(batch_); });
-    emit(output, ctx.config().batch_size);
+    emit(output);
     if (!more) {
       in_part(
           where, [&] { p.part->close(); }, "closing");
@@ -107,15 +107,10 @@ class SourceDriver {
     return true;
   }
 
-  // Hands the batch over whole when it fits one output batch, else record by record.
-  void emit(OutputHandle<T>& output, std::size_t batch_size) {
+  // Hands the batch over whole (no per-record move); a partition bounds its batches.
+  void emit(OutputHandle<T>& output) {
     if (batch_.empty()) return;
-    auto session = output.session(cap_);
-    if (batch_.size() <= batch_size) {
-      session.give_vector(batch_);
-      return;
-    }
-    for (T& record : batch_) session.give(std::move(record));
+    output.session(cap_).give_vector(batch_);
   }
 
   OutputPort<T> out_;
