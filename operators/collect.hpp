@@ -25,6 +25,10 @@ struct CollectPolicy {
   struct Value {
     std::vector<V> items;
     LogicClock::time_point deadline{};
+    template <class Archive>
+    void serialize(Archive& a) {
+      a(items, deadline);
+    }
   };
 
   LogicClock::duration timeout;

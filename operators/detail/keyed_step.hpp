@@ -9,6 +9,7 @@
 //   struct Policy {
 //     using Value = ...;                                        // per-key state
 //     Value make(const K& key);                                 // fresh state
+//     S snapshot(const Value&);                                 // cereal-serializable
 //     LogicAction on_item(Value&, V& value, Emitter<K, U>&);    // may move from value
 //     // optional:
 //     LogicAction on_notify(Value&, Emitter<K, U>&);           // its notify_at passed
@@ -32,6 +33,7 @@
 
 #include <sluice/operators/detail/each_item.hpp>
 #include <sluice/operators/detail/epoch_stash.hpp>
+#include <sluice/operators/detail/serializable.hpp>
 #include <sluice/operators/emitter.hpp>
 #include <sluice/operators/keyed_state.hpp>
 #include <sluice/operators/operator_builder.hpp>
@@ -83,6 +85,12 @@ class KeyedLogic {
   static_assert(kTimers == kNotify,
                 "a keyed policy needs both notify_at and on_notify, or neither");
   static constexpr bool kHold = kTimers || kEof;
+  using Snapshot = std::remove_cvref_t<decltype(std::declval<Policy&>().snapshot(
+      std::declval<const typename Policy::Value&>()))>;
+  static_assert(CerealSerializable<K>, "keys of a keyed operator must be serializable by cereal");
+  static_assert(CerealSerializable<Snapshot>,
+                "a keyed operator's state (what snapshot() returns) must be serializable by "
+                "cereal: give your type a `template <class A> void serialize(A& a)` member");
 
   struct Slot {
     typename Policy::Value value;

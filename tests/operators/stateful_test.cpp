@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -286,4 +287,31 @@ TEST_CASE("a throwing stateful function stops the run naming step, worker, epoch
     CHECK(e.item() == "(1, 57)");
     CHECK(e.reason() == "57 is not allowed");
   }
+}
+
+TEST_CASE("a stateful logic restored from its cereal-encoded snapshot continues where it was") {
+  using State = std::pair<std::uint64_t, std::uint64_t>;
+  auto build = [](const std::uint64_t&, std::optional<State> resume) {
+    Totals t;
+    if (resume) std::tie(t.count, t.sum) = *resume;
+    return t;
+  };
+  sluice::detail::LogicPolicy<std::uint64_t, std::uint64_t, State, decltype(build)> policy{build};
+  Totals logic = policy.make(7);
+  CHECK(logic.count == 0);
+  logic.count = 3;
+  logic.sum = 12;
+  std::stringstream bytes;
+  {
+    cereal::BinaryOutputArchive out(bytes);
+    out(policy.snapshot(logic));
+  }
+  State state;
+  {
+    cereal::BinaryInputArchive in(bytes);
+    in(state);
+  }
+  Totals restored = policy.restore(7, state);
+  CHECK(restored.count == 3);
+  CHECK(restored.sum == 12);
 }
