@@ -3,6 +3,8 @@
 #pragma once
 
 #include <string>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include <sluice/operators/detail/each_item.hpp>
@@ -10,10 +12,10 @@
 
 namespace sluice::op {
 
-template <class T>
+template <class T, class U = T>
 struct BranchOut {
-  Stream<T> trues;   // records for which the predicate held
-  Stream<T> falses;  // the others
+  Stream<T> trues;   // records for which the predicate held (or the split's first type)
+  Stream<U> falses;  // the others
 };
 
 template <class T, class F>
@@ -41,6 +43,48 @@ requires std::predicate<F&, const T&> BranchOut<T> branch(std::string id, const 
     };
   });
   return BranchOut<T>{trues, falses};
+}
+
+// branch with two output types: `split(T) -> std::variant<A, B>` turns each record into
+// an A (to `trues`) or a B (to `falses`), e.g. parsed records and the lines that did
+// not parse.
+template <class V>
+concept TwoWayVariant = requires {
+  std::variant_size<V>::value;
+}
+&&std::variant_size_v<V> == 2;
+
+template <class T, class F>
+requires std::invocable<F&, T&&> && TwoWayVariant<std::invoke_result_t<F&, T&&>>
+auto branch(std::string id, const Stream<T>& up, F split)
+    -> BranchOut<std::variant_alternative_t<0, std::invoke_result_t<F&, T&&>>,
+                 std::variant_alternative_t<1, std::invoke_result_t<F&, T&&>>> {
+  using V = std::invoke_result_t<F&, T&&>;
+  using A = std::variant_alternative_t<0, V>;
+  using B = std::variant_alternative_t<1, V>;
+  OperatorBuilder b(up, std::move(id));
+  auto in = b.add_input(up);
+  auto [first, firsts] = b.add_output<A>();
+  auto [second, seconds] = b.add_output<B>();
+  b.build([in, first, second, split](OperatorContext&) {
+    return [in, first, second, split](OperatorContext& ctx) mutable {
+      auto out_a = ctx.output(first);
+      auto out_b = ctx.output(second);
+      ctx.input(in).for_each([&](InputBatch<T>& batch) {
+        auto s_a = out_a.session(batch);
+        auto s_b = out_b.session(batch);
+        sluice::detail::each_item(batch.items(), [&](T& x) {
+          V v = sluice::detail::call_user(split, x);
+          if (v.index() == 0) {
+            s_a.give(std::get<0>(std::move(v)));
+          } else {
+            s_b.give(std::get<1>(std::move(v)));
+          }
+        });
+      });
+    };
+  });
+  return {firsts, seconds};
 }
 
 // merge: every record of every stream in `ups` (at least one), in one stream.
