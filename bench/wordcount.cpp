@@ -53,12 +53,7 @@ int main(int argc, char** argv) {
   namespace op = sluice::op;
   sluice::Dataflow flow("wordcount");
   auto lines = op::input(flow, "lines", sluice::io::FileSource(input));
-  auto words = op::flat_map_batch("split", lines, [](std::vector<std::string>&& batch) {
-    std::vector<std::string> out;
-    out.reserve(batch.size() * 8);
-    for (const auto& line : batch) wordcount::append_words(line, out);
-    return out;
-  });
+  auto words = op::flat_map_batch("split", lines, wordcount::words_of_lines);
   auto counts =
       op::count_final("count", words, [](const std::string& w) -> const std::string& { return w; });
   op::inspect("check", counts, [&totals](const std::pair<std::string, std::uint64_t>& wc) {

@@ -43,4 +43,12 @@ inline void append_words(std::string_view line, std::vector<std::string>& words)
   for_each_word(line, [&](std::string_view w) { lowercase(words.emplace_back(w)); });
 }
 
+// The words of a batch of lines, in one vector (flat_map_batch's function).
+inline std::vector<std::string> words_of_lines(std::vector<std::string>&& lines) {
+  std::vector<std::string> words;
+  words.reserve(lines.size() * 8);
+  for (const auto& line : lines) append_words(line, words);
+  return words;
+}
+
 }  // namespace wordcount

@@ -33,12 +33,7 @@ int main(int argc, char** argv) {
     // The file's lines; with -w N the file is split into N byte ranges, one per worker.
     auto lines = op::input(flow, "lines", sluice::io::FileSource(input));
     // Lines to words, a batch of lines at a time (one output vector per batch).
-    auto words = op::flat_map_batch("split", lines, [](std::vector<std::string>&& batch) {
-      std::vector<std::string> out;
-      out.reserve(batch.size() * 8);
-      for (const auto& line : batch) wordcount::append_words(line, out);
-      return out;
-    });
+    auto words = op::flat_map_batch("split", lines, wordcount::words_of_lines);
     // Counts per word: each worker pre-counts its own words, then the partial counts
     // are exchanged by word and summed; emitted when the input ends.
     auto counts = op::count_final("count", words,
