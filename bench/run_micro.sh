@@ -3,14 +3,15 @@
 # summary line per benchmark with its ratio to the baseline of this same run.
 # Builds nothing: uses BUILD (default: build/); ROUNDS and RECORDS override the sizes
 # of progress_rounds and exchange, KEYED_RECORDS the N of every keyed_count workload,
-# and KEYED_EPOCH=0 skips keyed_count's --emit epoch runs.
+# KEYED_EPOCH=0 skips keyed_count's --emit epoch runs, and WORDCOUNT_MB sets the size
+# of wordcount's generated corpus (default 64 MiB).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${BUILD:-$root/build}"
 bin="$build/bench"
-for exe in progress_rounds exchange keyed_count baseline_progress_rounds baseline_exchange \
-  baseline_keyed_count; do
+for exe in progress_rounds exchange keyed_count wordcount baseline_progress_rounds \
+  baseline_exchange baseline_keyed_count baseline_wordcount; do
   if [[ ! -x "$bin/$exe" ]]; then
     echo "error: $bin/$exe not found; build first: ninja -C $build" >&2
     exit 2
@@ -84,3 +85,19 @@ keyed 1000 u64 100000000
 keyed 1000000 u64 30000000
 keyed 1000 string 30000000
 keyed 1000000 string 10000000
+
+# wordcount: the wordcount example's dataflow on a generated corpus at -w 1 and -w 2,
+# and the single-threaded baseline on the same file; the times are compared.
+mb="${WORDCOUNT_MB:-64}"
+run wb baseline_wordcount --mb "$mb"
+run w1 wordcount --mb "$mb" -w 1
+run w2 wordcount --mb "$mb" -w 2
+if [[ "$(field "$w1" checksum)" != "$(field "$wb" checksum)" ||
+  "$(field "$w2" checksum)" != "$(field "$wb" checksum)" ]]; then
+  echo "error: wordcount counts differ from the baseline's" >&2
+  exit 1
+fi
+printf 'summary wordcount %s MiB: -w 1 %s s (%sx the baseline time), -w 2 %s s (%sx); baseline %s s on one thread\n' \
+  "$mb" "$(field "$w1" seconds)" "$(ratio "$(field "$w1" seconds)" "$(field "$wb" seconds)")" \
+  "$(field "$w2" seconds)" "$(ratio "$(field "$w2" seconds)" "$(field "$wb" seconds)")" \
+  "$(field "$wb" seconds)"
