@@ -52,7 +52,7 @@ def reference(path):
 
 def main():
     binary = sys.argv[1]
-    megabytes = int(sys.argv[2]) if len(sys.argv) > 2 else 24
+    megabytes = int(sys.argv[2]) if len(sys.argv) > 2 else 40
     seed = int(os.environ.get("SLUICE_SEED", "20261121"))
     with tempfile.TemporaryDirectory() as tmp:
         text = os.path.join(tmp, "input.txt")
