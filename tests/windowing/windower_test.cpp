@@ -1,0 +1,102 @@
+// Tests for the windowers against brute-force references: tumbling and sliding
+// window assignment for random times, alignments and lengths (gaps included), and
+// session merging for times added in random order. Failures print the seed.
+#include <sluice/windowing/windower.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <random>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+using namespace sluice;
+using namespace sluice::window;
+
+namespace {
+std::uint64_t seed_from_env() {
+  if (const char* s = std::getenv("SLUICE_SEED")) return std::strtoull(s, nullptr, 10);
+  return std::random_device{}();
+}
+EventTime at(std::int64_t ms) {
+  return EventTime(Millis(ms));
+}
+}  // namespace
+
+TEST_CASE("tumbling and sliding windowers match a brute-force search over windows") {
+  const std::uint64_t seed = seed_from_env();
+  INFO("seed " << seed << " (rerun with SLUICE_SEED=" << seed << ")");
+  std::mt19937_64 rng(seed);
+  for (int round = 0; round < 2000; ++round) {
+    const std::int64_t length = 1 + static_cast<std::int64_t>(rng() % 50);
+    const std::int64_t offset = 1 + static_cast<std::int64_t>(rng() % 80);  // gaps when > length
+    const std::int64_t align = static_cast<std::int64_t>(rng() % 200) - 100;
+    const std::int64_t t = static_cast<std::int64_t>(rng() % 2000) - 1000;
+    CAPTURE(length);
+    CAPTURE(offset);
+    CAPTURE(align);
+    CAPTURE(t);
+
+    const Window w = TumblingWindower(Millis(length), at(align)).window_of(at(t));
+    CHECK(w.contains(at(t)));
+    CHECK((w.end - w.start).count() == length);
+    CHECK(((w.start - at(align)).count() % length) == 0);
+
+    std::vector<Window> want;
+    for (std::int64_t k = -3000; k <= 3000; ++k) {
+      const Window c{at(align + k * offset), at(align + k * offset + length)};
+      if (c.contains(at(t))) want.push_back(c);
+    }
+    CHECK(SlidingWindower(Millis(length), Millis(offset), at(align)).windows_of(at(t)) == want);
+  }
+}
+
+TEST_CASE("session sets merge times closer than the gap, in any insertion order") {
+  const std::uint64_t seed = seed_from_env();
+  INFO("seed " << seed << " (rerun with SLUICE_SEED=" << seed << ")");
+  std::mt19937_64 rng(seed);
+  for (int round = 0; round < 500; ++round) {
+    const std::int64_t gap = 1 + static_cast<std::int64_t>(rng() % 20);
+    std::vector<std::int64_t> times(1 + rng() % 60);
+    for (auto& t : times) t = static_cast<std::int64_t>(rng() % 400);
+    CAPTURE(gap);
+    SessionSet set{Millis(gap)};
+    for (std::int64_t t : times) {
+      const std::size_t i = set.add(at(t));
+      CHECK(set.window(i).contains(at(t)));
+    }
+    // Reference: sorted times, split where consecutive times differ by gap or more.
+    std::vector<std::int64_t> sorted = times;
+    std::sort(sorted.begin(), sorted.end());
+    std::vector<SessionSet::Session> want;
+    for (std::int64_t t : sorted) {
+      if (!want.empty() && t - want.back().last.time_since_epoch().count() < gap) {
+        want.back().last = at(t);
+      } else {
+        want.push_back({at(t), at(t)});
+      }
+    }
+    CHECK(set.sessions() == want);
+  }
+}
+
+TEST_CASE("a zero or negative length, offset or gap is refused with a clear error") {
+  CHECK_THROWS_WITH_AS(TumblingWindower(Millis(0)), doctest::Contains("length must be positive"),
+                       ConfigError);
+  CHECK_THROWS_WITH_AS(SlidingWindower(Millis(10), Millis(-5)),
+                       doctest::Contains("offset must be positive (got -5 ms)"), ConfigError);
+  CHECK_THROWS_WITH_AS(SessionSet(Millis(0)), doctest::Contains("gap must be positive"),
+                       ConfigError);
+}
+
+TEST_CASE("a time that bridges two sessions merges them and reports the merged one") {
+  SessionSet set{Millis(10)};
+  CHECK(set.add(at(0)) == 0);
+  CHECK(set.add(at(18)) == 1);
+  std::vector<std::size_t> merged;
+  CHECK(set.add(at(9), &merged) == 0);
+  CHECK(merged == std::vector<std::size_t>{1});
+  REQUIRE(set.sessions().size() == 1);
+  CHECK(set.window(0) == Window{at(0), at(28)});
+}

@@ -1,0 +1,152 @@
+// Windowers: which windows an event time falls into (DESIGN.md, "Time and windowing
+// semantics"). Pure value types with no threads or I/O; the window operators
+// (windowing issue, in progress) call them per record.
+//
+// Time is event time in milliseconds since the Unix epoch (EventTime); a window is
+// the half-open interval [start, end).
+//   TumblingWindower{length, align_to}: windows [A + kL, A + (k+1)L), one per time.
+//   SlidingWindower{length, offset, align_to}: windows of length L starting at
+//     A + kS; a time is in every one that contains it: L/S of them, or none when
+//     S > L leaves it in a gap (allowed).
+//   SessionWindower{gap}: per key, times closer than `gap` to a neighbour form one
+//     session [first, last + gap); a time that bridges two sessions merges them
+//     (SessionSet keeps one key's open sessions).
+// A zero or negative length, offset or gap is refused with ConfigError.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <sluice/engine/error.hpp>
+
+namespace sluice::window {
+
+using Millis = std::chrono::milliseconds;
+using EventTime = std::chrono::sys_time<Millis>;
+
+struct Window {
+  EventTime start;
+  EventTime end;
+  bool contains(EventTime t) const { return start <= t && t < end; }
+  bool operator==(const Window&) const = default;
+  template <class Archive>
+  void serialize(Archive& a) {
+    std::int64_t s = start.time_since_epoch().count(), e = end.time_since_epoch().count();
+    a(s, e);
+    start = EventTime(Millis(s));
+    end = EventTime(Millis(e));
+  }
+};
+
+namespace detail {
+inline void require_positive(Millis value, const char* what) {
+  if (value.count() <= 0) {
+    throw ConfigError(std::string(what) + " must be positive (got " +
+                      std::to_string(value.count()) + " ms)");
+  }
+}
+// floor(a / b) for b > 0.
+constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
+}  // namespace detail
+
+class TumblingWindower {
+ public:
+  TumblingWindower(Millis length, EventTime align_to = EventTime{})
+      : length_(length), align_(align_to) {
+    detail::require_positive(length, "a tumbling window's length");
+  }
+  // The one window containing t.
+  Window window_of(EventTime t) const {
+    const std::int64_t k = detail::floor_div((t - align_).count(), length_.count());
+    const EventTime start = align_ + length_ * k;
+    return {start, start + length_};
+  }
+  Millis length() const { return length_; }
+
+ private:
+  Millis length_;
+  EventTime align_;
+};
+
+class SlidingWindower {
+ public:
+  SlidingWindower(Millis length, Millis offset, EventTime align_to = EventTime{})
+      : length_(length), offset_(offset), align_(align_to) {
+    detail::require_positive(length, "a sliding window's length");
+    detail::require_positive(offset, "a sliding window's offset");
+  }
+  // Calls f(Window) for every window containing t, earliest first.
+  template <class F>
+  void for_each_window(EventTime t, F&& f) const {
+    const std::int64_t rel = (t - align_).count();
+    const std::int64_t s = offset_.count();
+    // Windows k with k*S <= rel < k*S + L.
+    const std::int64_t last = detail::floor_div(rel, s);
+    const std::int64_t first = detail::floor_div(rel - length_.count(), s) + 1;
+    for (std::int64_t k = first; k <= last; ++k) {
+      const EventTime start = align_ + offset_ * k;
+      f(Window{start, start + length_});
+    }
+  }
+  std::vector<Window> windows_of(EventTime t) const {
+    std::vector<Window> out;
+    for_each_window(t, [&](const Window& w) { out.push_back(w); });
+    return out;
+  }
+
+ private:
+  Millis length_;
+  Millis offset_;
+  EventTime align_;
+};
+
+// One key's open sessions, sorted by start and disjoint.
+class SessionSet {
+ public:
+  struct Session {
+    EventTime first;
+    EventTime last;
+    bool operator==(const Session&) const = default;
+  };
+
+  explicit SessionSet(Millis gap) : gap_(gap) {
+    detail::require_positive(gap, "a session window's gap");
+  }
+
+  // Adds time t: it joins the session it is closer than `gap` to, merging sessions it
+  // bridges, or starts one. Returns the index of the session now holding t; `merged`
+  // receives the (former) indexes of sessions folded into it, in increasing order.
+  std::size_t add(EventTime t, std::vector<std::size_t>* merged = nullptr) {
+    std::size_t i = 0;
+    while (i < sessions_.size() && sessions_[i].last + gap_ <= t) ++i;  // ends before t
+    std::size_t j = i;
+    while (j < sessions_.size() && sessions_[j].first - gap_ < t) ++j;  // overlaps t
+    if (i == j) {
+      sessions_.insert(sessions_.begin() + static_cast<std::ptrdiff_t>(i), Session{t, t});
+      return i;
+    }
+    Session joined{std::min(sessions_[i].first, t), std::max(sessions_[j - 1].last, t)};
+    if (merged) {
+      for (std::size_t k = i + 1; k < j; ++k) merged->push_back(k);
+    }
+    sessions_[i] = joined;
+    sessions_.erase(sessions_.begin() + static_cast<std::ptrdiff_t>(i + 1),
+                    sessions_.begin() + static_cast<std::ptrdiff_t>(j));
+    return i;
+  }
+  // The window of session i: [first, last + gap).
+  Window window(std::size_t i) const { return {sessions_[i].first, sessions_[i].last + gap_}; }
+  const std::vector<Session>& sessions() const { return sessions_; }
+  void erase(std::size_t i) { sessions_.erase(sessions_.begin() + static_cast<std::ptrdiff_t>(i)); }
+  bool empty() const { return sessions_.empty(); }
+
+ private:
+  Millis gap_;
+  std::vector<Session> sessions_;
+};
+
+}  // namespace sluice::window
