@@ -1,0 +1,60 @@
+// Watermark: event-time epochs for one source partition (DESIGN.md, "Time"):
+//   epoch(t)   = floor(t / epoch_length)  (event times before the Unix epoch: epoch 0)
+//   watermark  = the largest event time read so far - max_delay (none before the
+//                first record)
+//   a record is late when t < the watermark before it was read; it travels at the
+//   partition's current epoch, epoch(watermark), marked late; every other record
+//   travels at epoch(t), which is never earlier.
+// The partition holds its capability at hold_epoch() = epoch(watermark) (0 before any
+// record). Pure value type; one per partition.
+#pragma once
+
+#include <algorithm>
+#include <optional>
+
+#include <sluice/engine/epoch.hpp>
+#include <sluice/windowing/windower.hpp>
+
+namespace sluice::window {
+
+class Watermark {
+ public:
+  struct Stamp {
+    Epoch epoch;
+    bool late;
+  };
+
+  // Throws ConfigError for a non-positive epoch_length or a negative max_delay.
+  Watermark(Millis epoch_length, Millis max_delay)
+      : epoch_length_(epoch_length), max_delay_(max_delay) {
+    detail::require_positive(epoch_length, "an event-time epoch length");
+    if (max_delay.count() < 0) {
+      throw ConfigError("max_delay must not be negative (got " + std::to_string(max_delay.count()) +
+                        " ms)");
+    }
+  }
+
+  // Classifies a record with event time t and advances the watermark.
+  Stamp stamp(EventTime t) {
+    if (max_seen_ && t < *max_seen_ - max_delay_) return Stamp{hold_epoch(), true};
+    if (!max_seen_ || t > *max_seen_) max_seen_ = t;
+    return Stamp{epoch_of(t), false};
+  }
+
+  std::optional<EventTime> watermark() const {
+    if (!max_seen_) return std::nullopt;
+    return *max_seen_ - max_delay_;
+  }
+  Epoch hold_epoch() const { return max_seen_ ? epoch_of(*max_seen_ - max_delay_) : 0; }
+  Epoch epoch_of(EventTime t) const {
+    const auto ms = t.time_since_epoch().count();
+    return ms <= 0 ? 0 : static_cast<Epoch>(ms / epoch_length_.count());
+  }
+
+ private:
+  Millis epoch_length_;
+  Millis max_delay_;
+  std::optional<EventTime> max_seen_;
+};
+
+}  // namespace sluice::window
