@@ -18,6 +18,7 @@
 #include <sluice/engine/key_hash.hpp>
 
 #include "bench_util.hpp"
+#include "max_counts.hpp"
 
 namespace {
 
@@ -74,63 +75,10 @@ struct KeyMaker {
   }
 };
 
-// The checker, identical to keyed_count.cpp's: key -> largest count, a plain array
-// indexed by the key's number while K <= 2^24, else a hash map.
-constexpr std::uint64_t kDenseLimit = std::uint64_t{1} << 24;
-
+// The checker (bench/max_counts.hpp), the same as keyed_count's.
+using bench::kDenseLimit;
 template <class K>
-class MaxCounts {
- public:
-  MaxCounts(std::uint64_t keys, bool dense) {
-    if (dense) dense_.assign(keys, 0);
-  }
-
-  void see(const K& key, std::uint64_t count) {
-    ++emitted_;
-    if (!dense_.empty()) {
-      const std::uint64_t k = index(key);
-      if (k >= dense_.size()) {
-        ++bad_;
-        return;
-      }
-      std::uint64_t& m = dense_[k];
-      m = std::max(m, count);
-    } else {
-      std::uint64_t& m = map_[key];
-      m = std::max(m, count);
-    }
-  }
-
-  std::uint64_t emitted() const { return emitted_; }
-  std::uint64_t bad_keys() const { return bad_; }
-  std::pair<std::uint64_t, std::uint64_t> totals() const {
-    std::uint64_t sum = 0;
-    std::uint64_t keys = 0;
-    for (std::uint64_t m : dense_) {
-      sum += m;
-      keys += m != 0;
-    }
-    for (const auto& [k, m] : map_) {
-      sum += m;
-      keys += m != 0;
-    }
-    return {sum, keys};
-  }
-
- private:
-  static std::uint64_t index(std::uint64_t key) { return key; }
-  static std::uint64_t index(const std::string& key) {
-    std::uint64_t n = ~std::uint64_t{0};
-    if (key.size() < 2 || key[0] != 'w') return n;
-    const auto r = std::from_chars(key.data() + 1, key.data() + key.size(), n);
-    return r.ec == std::errc() && r.ptr == key.data() + key.size() ? n : ~std::uint64_t{0};
-  }
-
-  std::vector<std::uint64_t> dense_;
-  absl::flat_hash_map<K, std::uint64_t, Hash<K>, Eq<K>> map_;
-  std::uint64_t emitted_ = 0;
-  std::uint64_t bad_ = 0;
-};
+using MaxCounts = bench::MaxCounts<K, Hash<K>, Eq<K>>;
 
 struct Workload {
   std::uint64_t records = 0;

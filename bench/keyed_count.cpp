@@ -22,6 +22,7 @@
 #include <sluice/sluice.hpp>
 
 #include "bench_util.hpp"
+#include "max_counts.hpp"
 
 namespace {
 
@@ -50,66 +51,10 @@ struct RecordMaker<std::string> {
   }
 };
 
-// The checker: key -> the largest count emitted for it (the last one: counts of a key
-// only grow). Keys below K are the numbers 0..K-1 (parsed back from "w<n>"), so while
-// K * workers is at most 2^24 it is a plain array indexed by the key; else a hash map.
-// baseline_keyed_count.cpp has the same checker.
-constexpr std::uint64_t kDenseLimit = std::uint64_t{1} << 24;
-
+// The checker (bench/max_counts.hpp), with the library's key hash.
+using bench::kDenseLimit;
 template <class K>
-class MaxCounts {
- public:
-  MaxCounts(std::uint64_t keys, bool dense) {
-    if (dense) dense_.assign(keys, 0);
-  }
-
-  void see(const K& key, std::uint64_t count) {
-    ++emitted_;
-    if (!dense_.empty()) {
-      const std::uint64_t k = index(key);
-      if (k >= dense_.size()) {
-        ++bad_;
-        return;
-      }
-      std::uint64_t& m = dense_[k];
-      m = std::max(m, count);
-    } else {
-      std::uint64_t& m = map_[key];
-      m = std::max(m, count);
-    }
-  }
-
-  std::uint64_t emitted() const { return emitted_; }
-  std::uint64_t bad_keys() const { return bad_; }
-  // Sum over keys of the largest count, and how many keys had one.
-  std::pair<std::uint64_t, std::uint64_t> totals() const {
-    std::uint64_t sum = 0;
-    std::uint64_t keys = 0;
-    for (std::uint64_t m : dense_) {
-      sum += m;
-      keys += m != 0;
-    }
-    for (const auto& [k, m] : map_) {
-      sum += m;
-      keys += m != 0;
-    }
-    return {sum, keys};
-  }
-
- private:
-  static std::uint64_t index(std::uint64_t key) { return key; }
-  static std::uint64_t index(const std::string& key) {
-    std::uint64_t n = ~std::uint64_t{0};
-    if (key.size() < 2 || key[0] != 'w') return n;
-    const auto r = std::from_chars(key.data() + 1, key.data() + key.size(), n);
-    return r.ec == std::errc() && r.ptr == key.data() + key.size() ? n : ~std::uint64_t{0};
-  }
-
-  std::vector<std::uint64_t> dense_;
-  absl::flat_hash_map<K, std::uint64_t, sluice::StateHash<K>> map_;
-  std::uint64_t emitted_ = 0;
-  std::uint64_t bad_ = 0;
-};
+using MaxCounts = bench::MaxCounts<K, sluice::StateHash<K>>;
 
 // One worker's checker, on its own cache lines.
 template <class K>
@@ -245,7 +190,8 @@ class EpochCounter {
       map_.prefetch(Prehashed<K>{&items[i].first, hashes_[i]});
     }
     for (std::size_t i = 0; i < n; ++i) {
-      if (i + kAhead < n) map_.prefetch(Prehashed<K>{&items[i + kAhead].first, hashes_[i + kAhead]});
+      if (i + kAhead < n)
+        map_.prefetch(Prehashed<K>{&items[i + kAhead].first, hashes_[i + kAhead]});
       const K& key = items[i].first;
       auto& slot = *map_.lazy_emplace(Prehashed<K>{&key, hashes_[i]}, [&](const auto& construct) {
         construct(std::piecewise_construct, std::forward_as_tuple(key), std::forward_as_tuple());
