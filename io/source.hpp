@@ -84,17 +84,22 @@ struct InputResume {
 
 namespace detail {
 
-template <class T>
-Stream<T> fixed_input(const Dataflow& flow, std::string id,
-                      std::shared_ptr<FixedPartitionedSource<T>> source, InputResume resume) {
+// The input step of a FixedPartitionedSource<T>; make_stamp(const RunConfig&, Epoch
+// first) builds each worker's Stamp (source_driver.hpp), which decides the epochs and
+// what the step emits. windowing/ uses this for event-time epochs.
+template <class T, class MakeStamp>
+auto fixed_input_stamped(const Dataflow& flow, std::string id,
+                         std::shared_ptr<FixedPartitionedSource<T>> source, InputResume resume,
+                         MakeStamp make_stamp) {
+  using Stamp = decltype(make_stamp(std::declval<const RunConfig&>(), Epoch{}));
   OperatorBuilder b(flow, std::move(id));
   if (!source) throw ConfigError("step '" + b.step_path() + "': the source is null");
   auto lister = [source](std::uint32_t workers) { return source->list_parts(workers); };
   checked_parts(b.step_path(), 1, lister, false);
-  auto [out, stream] = b.add_output<T>();
+  auto [out, stream] = b.template add_output<typename Stamp::Out>();
   auto list = std::make_shared<PartList>();
   auto from = std::make_shared<const InputResume>(std::move(resume));
-  b.build([out, source, lister, list, from](OperatorContext& ctx) {
+  b.build([out, source, lister, list, from, make_stamp](OperatorContext& ctx) {
     PartList::Lease lease(list, ctx.step_path(), ctx.workers(), lister, false);
     auto owned =
         build_owned_parts(ctx, lease.parts(), from->states, from->epoch,
@@ -103,9 +108,18 @@ Stream<T> fixed_input(const Dataflow& flow, std::string id,
                           });
     std::vector<OpenPart<T>> mine;
     for (auto& [name, part] : owned) mine.push_back(OpenPart<T>{name, std::move(part), {}});
-    return SourceDriver<T>(ctx, out, std::move(mine), from->epoch, std::move(lease));
+    return SourceDriver<T, Stamp>(ctx, out, std::move(mine), from->epoch, std::move(lease),
+                                  make_stamp(ctx.config(), from->epoch));
   });
   return stream;
+}
+
+template <class T>
+Stream<T> fixed_input(const Dataflow& flow, std::string id,
+                      std::shared_ptr<FixedPartitionedSource<T>> source, InputResume resume) {
+  return fixed_input_stamped<T>(
+      flow, std::move(id), std::move(source), std::move(resume),
+      [](const RunConfig& config, Epoch first) { return IngestionStamp<T>(config, first); });
 }
 
 template <class T>

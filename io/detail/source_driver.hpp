@@ -1,6 +1,22 @@
 // SourceDriver: the logic of a source step on one worker: reads its partitions one
-// batch per activation each, stamps records with ingestion epochs, sleeps until the
-// next wake-up or epoch boundary when no partition is ready. Internal to io/.
+// batch per activation each, gives records their epochs through a Stamp policy,
+// sleeps until the next wake-up (or epoch boundary) when no partition is ready.
+// Internal to io/ and windowing/ (event-time epochs).
+//
+// A Stamp decides the epochs (DESIGN.md "Time"); its calls are per batch:
+//   struct Stamp {
+//     using Out = ...;                        // what the step emits
+//     struct Part { ... };                    // per-partition state (default-constructible)
+//     // The epoch the capability may move to before reading (ingestion: the clock's).
+//     Epoch before_read(Clock::time_point now, Epoch held);
+//     // Emits `batch` (records of `part`) with the capability `cap`; may move from it.
+//     void emit(OutputHandle<Out>&, const Capability& cap, Part&, std::vector<T>& batch,
+//               const PartContext& where);
+//     // The epoch the capability can move to once `parts` (still open) were read.
+//     Epoch after_read(const std::vector<Part*>& parts, Epoch held);
+//     // When to run again at the latest, if no partition asks earlier (or never).
+//     std::optional<Clock::time_point> tick(Epoch held);
+//   };
 #pragma once
 
 #include <algorithm>
@@ -46,57 +62,97 @@ struct OpenPart {
   std::optional<std::chrono::system_clock::time_point> awake;  // not before this
 };
 
+// Ingestion epochs: every batch at the capability's epoch, which follows the clock.
 template <class T>
+class IngestionStamp {
+ public:
+  using Out = T;
+  struct Part {};
+  IngestionStamp(const RunConfig& config, Epoch first) : clock_(first, config.epoch_interval) {}
+
+  Epoch before_read(IngestionClock::Clock::time_point now, Epoch held) const {
+    return std::max(held, clock_.epoch_at(now));
+  }
+  // Hands the batch over whole (no per-record move); a partition bounds its batches.
+  void emit(OutputHandle<T>& output, const Capability& cap, Part&, std::vector<T>& batch,
+            const PartContext&) {
+    output.session(cap).give_vector(batch);
+  }
+  Epoch after_read(const std::vector<Part*>&, Epoch held) const { return held; }
+  std::optional<IngestionClock::Clock::time_point> tick(Epoch held) const {
+    return clock_.end_of(held);
+  }
+
+ private:
+  IngestionClock clock_;
+};
+
+template <class T, class Stamp = IngestionStamp<T>>
 class SourceDriver {
+  using Out = typename Stamp::Out;
+
  public:
   // Holds a capability at `first` while any of `parts` is unfinished.
-  SourceDriver(OperatorContext& ctx, OutputPort<T> out, std::vector<OpenPart<T>> parts, Epoch first,
-               std::optional<PartList::Lease> lease)
-      : out_(out),
-        parts_(std::move(parts)),
-        clock_(first, ctx.config().epoch_interval),
-        lease_(std::move(lease)) {
+  SourceDriver(OperatorContext& ctx, OutputPort<Out> out, std::vector<OpenPart<T>> parts,
+               Epoch first, std::optional<PartList::Lease> lease, Stamp stamp)
+      : out_(out), stamp_(std::move(stamp)), lease_(std::move(lease)) {
+    for (auto& p : parts) parts_.push_back(Reading{std::move(p), {}});
     if (parts_.empty()) return;
     cap_ = ctx.take_initial_capability();
     cap_.downgrade(first);
   }
+  SourceDriver(OperatorContext& ctx, OutputPort<Out> out, std::vector<OpenPart<T>> parts,
+               Epoch first, std::optional<PartList::Lease> lease)
+      : SourceDriver(ctx, out, std::move(parts), first, std::move(lease),
+                     Stamp(ctx.config(), first)) {}
 
   void operator()(OperatorContext& ctx) {
     if (!cap_) return;
     const auto now = IngestionClock::Clock::now();
-    const Epoch epoch = clock_.epoch_at(now);
-    if (epoch > cap_.epoch()) cap_.downgrade(epoch);
+    cap_.downgrade(stamp_.before_read(now, cap_.epoch()));
     auto output = ctx.output(out_);
     const auto wall = std::chrono::system_clock::now();
     bool ready = false;
-    auto wake = clock_.end_of(cap_.epoch());
-    for (OpenPart<T>& p : parts_) {
-      if (!(p.awake && wall < *p.awake) && !read(ctx, output, p)) continue;  // finished
+    std::optional<IngestionClock::Clock::time_point> wake = stamp_.tick(cap_.epoch());
+    for (Reading& r : parts_) {
+      OpenPart<T>& p = r.open;
+      if (!(p.awake && wall < *p.awake) && !read(ctx, output, r)) continue;  // finished
       if (p.awake) {
-        const auto wait =
-            std::chrono::duration_cast<IngestionClock::Clock::duration>(*p.awake - wall);
-        wake = std::min(wake, now + wait);
+        const auto at =
+            now + std::chrono::duration_cast<IngestionClock::Clock::duration>(*p.awake - wall);
+        wake = wake ? std::min(*wake, at) : at;
       } else {
         ready = true;
       }
     }
-    std::erase_if(parts_, [](const OpenPart<T>& p) { return !p.part; });
+    std::erase_if(parts_, [](const Reading& r) { return !r.open.part; });
     if (parts_.empty()) {
       cap_.drop();
-    } else if (ready) {
+      return;
+    }
+    open_.clear();
+    for (Reading& r : parts_) open_.push_back(&r.stamp);
+    cap_.downgrade(stamp_.after_read(open_, cap_.epoch()));
+    if (ready) {
       ctx.activate();
-    } else {
-      ctx.activate_at(wake);
+    } else if (wake) {
+      ctx.activate_at(*wake);
     }
   }
 
  private:
-  // One next_batch of `p`; false (and `p` closed and released) once it is exhausted.
-  bool read(OperatorContext& ctx, OutputHandle<T>& output, OpenPart<T>& p) {
+  struct Reading {
+    OpenPart<T> open;
+    typename Stamp::Part stamp;
+  };
+
+  // One next_batch of `r`; false (and its part closed and released) once exhausted.
+  bool read(OperatorContext& ctx, OutputHandle<Out>& output, Reading& r) {
+    OpenPart<T>& p = r.open;
     const PartContext where{ctx.step_path(), ctx.worker_index(), cap_.epoch(), p.name};
     batch_.clear();
     const bool more = in_part(where, [&] { return p.part->next_batch(batch_); });
-    emit(output);
+    if (!batch_.empty()) stamp_.emit(output, cap_, r.stamp, batch_, where);
     if (!more) {
       in_part(
           where, [&] { p.part->close(); }, "closing");
@@ -107,15 +163,10 @@ class SourceDriver {
     return true;
   }
 
-  // Hands the batch over whole (no per-record move); a partition bounds its batches.
-  void emit(OutputHandle<T>& output) {
-    if (batch_.empty()) return;
-    output.session(cap_).give_vector(batch_);
-  }
-
-  OutputPort<T> out_;
-  std::vector<OpenPart<T>> parts_;
-  IngestionClock clock_;
+  OutputPort<Out> out_;
+  Stamp stamp_;
+  std::vector<Reading> parts_;
+  std::vector<typename Stamp::Part*> open_;
   std::optional<PartList::Lease> lease_;
   Capability cap_;
   std::vector<T> batch_;
