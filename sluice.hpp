@@ -23,3 +23,4 @@
 #include <sluice/operators/stateless.hpp>
 #include <sluice/operators/testing_sink.hpp>
 #include <sluice/operators/testing_source.hpp>
+#include <sluice/windowing/windowing.hpp>

@@ -46,7 +46,9 @@ struct JoinPolicy {
   JoinMode mode;
 
   Value make(const K&) { return {}; }
-  LogicAction on_item(Value& sides, In& value, Emitter<K, U>& out) {
+  // `out` is an Emitter<K, U> or a window's WindowEmitter<K, U>.
+  template <class Out>
+  LogicAction on_item(Value& sides, In& value, Out& out) {
     insert<0>(sides, value);
     switch (mode.emit) {
       case JoinEmit::complete:
@@ -61,7 +63,8 @@ struct JoinPolicy {
     }
     return LogicAction::retain;
   }
-  LogicAction on_eof(Value& sides, Emitter<K, U>& out) {
+  template <class Out>
+  LogicAction on_eof(Value& sides, Out& out) {
     if (mode.emit == JoinEmit::final) emit(sides, out);
     return LogicAction::discard;
   }
@@ -91,9 +94,35 @@ struct JoinPolicy {
   static bool all_present(const Value& sides) {
     return std::apply([](const auto&... kept) { return (!kept.empty() && ...); }, sides);
   }
+
+ public:
+  // Folds `later`'s kept values into `sides` as if they had arrived after them.
+  void merge(Value& sides, Value&& later) const {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (merge_side(std::get<I>(sides), std::move(std::get<I>(later))), ...);
+    }
+    (std::index_sequence_for<Vs...>{});
+  }
+
+ private:
+  template <class Vec>
+  void merge_side(Vec& kept, Vec&& later) const {
+    if (later.empty()) return;
+    switch (mode.insert) {
+      case JoinInsert::first:
+        if (kept.empty()) kept = std::move(later);
+        break;
+      case JoinInsert::last:
+        kept = std::move(later);
+        break;
+      case JoinInsert::product:
+        for (auto& v : later) kept.push_back(std::move(v));
+        break;
+    }
+  }
   // Emits the cross product of the sides' values (an empty side contributes nullopt).
-  template <std::size_t I = 0>
-  static void emit(const Value& sides, Emitter<K, U>& out, U& row) {
+  template <std::size_t I = 0, class Out>
+  static void emit(const Value& sides, Out& out, U& row) {
     if constexpr (I == N) {
       out(row);
     } else {
@@ -108,31 +137,33 @@ struct JoinPolicy {
       }
     }
   }
-  static void emit(const Value& sides, Emitter<K, U>& out) {
+  template <class Out>
+  static void emit(const Value& sides, Out& out) {
     U row;
     emit<0>(sides, out, row);
   }
 };
 
-// One step that tags each side's values with the side's index and merges them.
-template <class K, class... Vs, std::size_t... I>
-Stream<std::pair<K, std::variant<Vs...>>> tag_sides(NestedStep id, std::index_sequence<I...>,
-                                                    const Stream<std::pair<K, Vs>>&... sides) {
-  using Out = std::pair<K, std::variant<Vs...>>;
+// One step that tags each side's values with the side's index and merges them:
+// side J's value v becomes tag(std::in_place_index<J>, std::move(v)), a Tagged.
+template <class K, class Tagged, class Tag, class... Vs, std::size_t... I>
+Stream<std::pair<K, Tagged>> tag_sides(NestedStep id, std::index_sequence<I...>, Tag tag,
+                                       const Stream<std::pair<K, Vs>>&... sides) {
+  using Out = std::pair<K, Tagged>;
   const auto& first = std::get<0>(std::forward_as_tuple(sides...));
   OperatorBuilder b(first, std::move(id));
   auto ins = std::make_tuple(b.add_input(sides)...);
   auto [out, down] = b.add_output<Out>();
-  b.build([ins, out](OperatorContext&) {
-    return [ins, out](OperatorContext& ctx) {
+  b.build([ins, out, tag](OperatorContext&) {
+    return [ins, out, tag](OperatorContext& ctx) {
       auto output = ctx.output(out);
       auto drain = [&]<std::size_t J>(std::integral_constant<std::size_t, J>) {
         using V = std::tuple_element_t<J, std::tuple<Vs...>>;
         ctx.input(std::get<J>(ins)).for_each([&](InputBatch<std::pair<K, V>>& batch) {
           auto session = output.session(batch);
           for (auto& kv : batch) {
-            session.give(Out(std::move(kv.first),
-                             std::variant<Vs...>(std::in_place_index<J>, std::move(kv.second))));
+            session.give(
+                Out(std::move(kv.first), tag(std::in_place_index<J>, std::move(kv.second))));
           }
         });
       };
@@ -149,8 +180,9 @@ namespace op {
 template <class K, class... Vs>
 requires(sizeof...(Vs) >= 2) Stream<std::pair<K, std::tuple<std::optional<Vs>...>>> join(
     std::string id, JoinMode mode, const Stream<std::pair<K, Vs>>&... sides) {
-  auto tagged = sluice::detail::tag_sides<K, Vs...>(NestedStep{id, "sides"},
-                                                    std::index_sequence_for<Vs...>{}, sides...);
+  auto tagged = sluice::detail::tag_sides<K, std::variant<Vs...>>(
+      NestedStep{id, "sides"}, std::index_sequence_for<Vs...>{},
+      [](auto index, auto&& v) { return std::variant<Vs...>(index, std::move(v)); }, sides...);
   using U = std::tuple<std::optional<Vs>...>;
   return sluice::detail::keyed_step<U>(std::move(id), tagged,
                                        sluice::detail::JoinPolicy<K, Vs...>{mode});

@@ -13,7 +13,7 @@
 #include <optional>
 
 #include <sluice/engine/epoch.hpp>
-#include <sluice/windowing/windower.hpp>
+#include <sluice/windowing/clock.hpp>
 
 namespace sluice::window {
 
@@ -25,14 +25,11 @@ class Watermark {
   };
 
   // Throws ConfigError for a non-positive epoch_length or a negative max_delay.
-  Watermark(Millis epoch_length, Millis max_delay)
-      : epoch_length_(epoch_length), max_delay_(max_delay) {
-    detail::require_positive(epoch_length, "an event-time epoch length");
-    if (max_delay.count() < 0) {
-      throw ConfigError("max_delay must not be negative (got " + std::to_string(max_delay.count()) +
-                        " ms)");
-    }
+  explicit Watermark(EventClock clock) : epochs_{clock.epoch_length}, max_delay_(clock.max_delay) {
+    clock.validate();
   }
+  Watermark(Millis epoch_length, Millis max_delay)
+      : Watermark(EventClock{epoch_length, max_delay}) {}
 
   // Classifies a record with event time t and advances the watermark.
   Stamp stamp(EventTime t) {
@@ -46,13 +43,10 @@ class Watermark {
     return *max_seen_ - max_delay_;
   }
   Epoch hold_epoch() const { return max_seen_ ? epoch_of(*max_seen_ - max_delay_) : 0; }
-  Epoch epoch_of(EventTime t) const {
-    const auto ms = t.time_since_epoch().count();
-    return ms <= 0 ? 0 : static_cast<Epoch>(ms / epoch_length_.count());
-  }
+  Epoch epoch_of(EventTime t) const { return epochs_.epoch_of(t); }
 
  private:
-  Millis epoch_length_;
+  EpochMap epochs_;
   Millis max_delay_;
   std::optional<EventTime> max_seen_;
 };

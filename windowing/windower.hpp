@@ -65,6 +65,14 @@ class TumblingWindower {
     const EventTime start = align_ + length_ * k;
     return {start, start + length_};
   }
+  template <class F>
+  void for_each_window(EventTime t, F&& f) const {
+    f(window_of(t));
+  }
+  // The window's index k: it is [A + kL, A + (k+1)L).
+  std::int64_t id_of(const Window& w) const {
+    return detail::floor_div((w.start - align_).count(), length_.count());
+  }
   Millis length() const { return length_; }
 
  private:
@@ -97,11 +105,30 @@ class SlidingWindower {
     for_each_window(t, [&](const Window& w) { out.push_back(w); });
     return out;
   }
+  // The window's index k: it starts at A + kS.
+  std::int64_t id_of(const Window& w) const {
+    return detail::floor_div((w.start - align_).count(), offset_.count());
+  }
 
  private:
   Millis length_;
   Millis offset_;
   EventTime align_;
+};
+
+// Session windows: per key, times closer than `gap` to a neighbour form one session
+// [first, last + gap). A session's id is its start in ms. The window operators keep
+// one key's sessions as SessionSet does.
+class SessionWindower {
+ public:
+  explicit SessionWindower(Millis gap) : gap_(gap) {
+    detail::require_positive(gap, "a session window's gap");
+  }
+  Millis gap() const { return gap_; }
+  std::int64_t id_of(const Window& w) const { return w.start.time_since_epoch().count(); }
+
+ private:
+  Millis gap_;
 };
 
 // One key's open sessions, sorted by start and disjoint.

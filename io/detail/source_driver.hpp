@@ -6,7 +6,8 @@
 // A Stamp decides the epochs (DESIGN.md "Time"); its calls are per batch:
 //   struct Stamp {
 //     using Out = ...;                        // what the step emits
-//     struct Part { ... };                    // per-partition state (default-constructible)
+//     struct Part { ... };                    // per-partition state
+//     Part make_part();
 //     // The epoch the capability may move to before reading (ingestion: the clock's).
 //     Epoch before_read(Clock::time_point now, Epoch held);
 //     // Emits `batch` (records of `part`) with the capability `cap`; may move from it.
@@ -68,6 +69,7 @@ class IngestionStamp {
  public:
   using Out = T;
   struct Part {};
+  Part make_part() const { return {}; }
   IngestionStamp(const RunConfig& config, Epoch first) : clock_(first, config.epoch_interval) {}
 
   Epoch before_read(IngestionClock::Clock::time_point now, Epoch held) const {
@@ -96,7 +98,7 @@ class SourceDriver {
   SourceDriver(OperatorContext& ctx, OutputPort<Out> out, std::vector<OpenPart<T>> parts,
                Epoch first, std::optional<PartList::Lease> lease, Stamp stamp)
       : out_(out), stamp_(std::move(stamp)), lease_(std::move(lease)) {
-    for (auto& p : parts) parts_.push_back(Reading{std::move(p), {}});
+    for (auto& p : parts) parts_.push_back(Reading{std::move(p), stamp_.make_part()});
     if (parts_.empty()) return;
     cap_ = ctx.take_initial_capability();
     cap_.downgrade(first);
@@ -152,7 +154,9 @@ class SourceDriver {
     const PartContext where{ctx.step_path(), ctx.worker_index(), cap_.epoch(), p.name};
     batch_.clear();
     const bool more = in_part(where, [&] { return p.part->next_batch(batch_); });
-    if (!batch_.empty()) stamp_.emit(output, cap_, r.stamp, batch_, where);
+    if (!batch_.empty()) {
+      ctx.at_epoch(cap_.epoch(), [&] { stamp_.emit(output, cap_, r.stamp, batch_, where); });
+    }
     if (!more) {
       in_part(
           where, [&] { p.part->close(); }, "closing");

@@ -1,0 +1,157 @@
+// windowed_sum: counts and sums values per key and event-time window.
+//
+//   build/examples/windowed_sum --input events.csv --output sums.csv --late late.csv
+//       --window tumbling|sliding|session [--length-ms L] [--slide-ms S] [--gap-ms G]
+//       [--align-ms A] --max-delay-ms D [--epoch-ms E] [-w N]
+//
+// Input lines are `event_ms,key,value` (integers; the key a word without commas); the
+// file is one partition, read in file order. A line is late when its event_ms is below
+// (the largest event_ms of the earlier non-late lines) - D; late lines are written
+// unchanged to --late. Every other line counts in every window containing its
+// event_ms: tumbling [A + kL, A + (k+1)L), sliding windows of length L starting at
+// A + kS, or per-key sessions (times closer than G) with window [first, last + G).
+// Output: one line `key,window_start_ms,window_end_ms,count,sum` per non-empty window,
+// in no particular order. The output does not depend on -w or --epoch-ms (the length
+// of an event-time epoch: windows close when the frontier passes the epoch of their
+// last millisecond).
+#include <charconv>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <CLI/CLI.hpp>
+
+#include <sluice/io/file_sink.hpp>
+#include <sluice/io/file_source.hpp>
+#include <sluice/sluice.hpp>
+
+namespace {
+
+namespace window = sluice::window;
+
+// One input line, parsed; the line itself is kept for the late output.
+struct Event {
+  std::string line;
+  std::uint32_t key_begin = 0;
+  std::uint32_t key_end = 0;
+  std::int64_t value = 0;
+  std::string_view key() const {
+    return std::string_view(line).substr(key_begin, key_end - key_begin);
+  }
+};
+
+std::int64_t parse_int(std::string_view field, const char* what) {
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), v);
+  if (ec != std::errc() || end != field.data() + field.size() || field.empty()) {
+    throw std::invalid_argument(std::string(what) + " is not an integer: '" + std::string(field) +
+                                "' (lines are event_ms,key,value)");
+  }
+  return v;
+}
+
+// "event_ms,key,value" -> the event with its time; throws for a malformed line.
+window::Timed<Event> parse(std::string&& line) {
+  const std::size_t c1 = line.find(',');
+  const std::size_t c2 = c1 == std::string::npos ? c1 : line.find(',', c1 + 1);
+  if (c2 == std::string::npos || line.find(',', c2 + 1) != std::string::npos) {
+    throw std::invalid_argument("expected 3 comma-separated fields: event_ms,key,value");
+  }
+  const std::string_view view(line);
+  const std::int64_t ms = parse_int(view.substr(0, c1), "event_ms");
+  const std::int64_t value = parse_int(view.substr(c2 + 1), "value");
+  if (c2 == c1 + 1) throw std::invalid_argument("the key is empty");
+  Event e{std::move(line), static_cast<std::uint32_t>(c1 + 1), static_cast<std::uint32_t>(c2),
+          value};
+  return {std::move(e), window::EventTime(window::Millis(ms)), false};
+}
+
+struct CountSum {
+  std::uint64_t count = 0;
+  std::int64_t sum = 0;
+  template <class A>
+  void serialize(A& a) {
+    a(count, sum);
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  sluice::Cli cli("windowed_sum: counts and sums values per key and event-time window");
+  std::string input, output, late;
+  std::string kind;
+  std::int64_t length_ms = 0, slide_ms = 0, gap_ms = 0, align_ms = 0, max_delay_ms = -1;
+  std::int64_t epoch_ms = 1000;
+  auto& app = cli.app();
+  app.add_option("--input", input, "events file: event_ms,key,value lines")->required();
+  app.add_option("--output", output, "file for key,window_start_ms,window_end_ms,count,sum")
+      ->required();
+  app.add_option("--late", late, "file for the late lines, unchanged")->required();
+  app.add_option("--window", kind, "tumbling, sliding or session")
+      ->required()
+      ->check(CLI::IsMember({"tumbling", "sliding", "session"}));
+  auto* length = app.add_option("--length-ms", length_ms, "window length (tumbling, sliding)");
+  auto* slide = app.add_option("--slide-ms", slide_ms, "distance between window starts (sliding)");
+  auto* gap = app.add_option("--gap-ms", gap_ms, "session gap (session)");
+  app.add_option("--align-ms", align_ms, "a window boundary (tumbling, sliding; default 0)");
+  app.add_option("--max-delay-ms", max_delay_ms, "how far behind the latest time a line may be")
+      ->required();
+  app.add_option("--epoch-ms", epoch_ms, "length of an event-time epoch (default 1000)");
+
+  return cli.main(argc, argv, [&] {
+    auto need = [&](CLI::Option* opt, const char* flag) {
+      if (opt->count() == 0) {
+        throw sluice::ConfigError("--window " + kind + " needs " + flag);
+      }
+    };
+    namespace op = sluice::op;
+    sluice::Dataflow flow("windowed_sum");
+    const window::EventClock clock{window::Millis(epoch_ms), window::Millis(max_delay_ms)};
+    // One partition: the file, in file order; each line parsed and given its time.
+    auto events =
+        window::event_time_input(flow, "events", sluice::io::FileSource(input, 1), clock, parse);
+    auto keyed = op::key_on(
+        "key", events, [](const window::Timed<Event>& e) { return std::string(e.value.key()); });
+    auto run = [&](auto windower) {
+      return window::fold_window(
+          "sum", keyed, clock, windower, [] { return CountSum{}; },
+          [](CountSum acc, const Event& e) {
+            return CountSum{acc.count + 1, acc.sum + e.value};
+          },
+          [](CountSum a, CountSum b) {
+            return CountSum{a.count + b.count, a.sum + b.sum};
+          });
+    };
+    const window::EventTime align{window::Millis(align_ms)};
+    auto write = [&](auto streams) {
+      auto rows = op::map(
+          "format", streams.down, [](const std::pair<std::string, window::Windowed<CountSum>>& kw) {
+            const auto& [key, w] = kw;
+            return key + ',' + std::to_string(w.window.start.time_since_epoch().count()) + ',' +
+                   std::to_string(w.window.end.time_since_epoch().count()) + ',' +
+                   std::to_string(w.value.count) + ',' + std::to_string(w.value.sum);
+          });
+      op::output("output", rows, sluice::io::FileSink<std::string>(output));
+      auto late_lines = op::map("late_lines", streams.late, [](std::pair<std::string, Event>& kv) {
+        return std::move(kv.second.line);
+      });
+      op::output("late", late_lines, sluice::io::FileSink<std::string>(late));
+    };
+    if (kind == "tumbling") {
+      need(length, "--length-ms");
+      write(run(window::TumblingWindower(window::Millis(length_ms), align)));
+    } else if (kind == "sliding") {
+      need(length, "--length-ms");
+      need(slide, "--slide-ms");
+      write(
+          run(window::SlidingWindower(window::Millis(length_ms), window::Millis(slide_ms), align)));
+    } else {
+      need(gap, "--gap-ms");
+      write(run(window::SessionWindower(window::Millis(gap_ms))));
+    }
+    return flow;
+  });
+}

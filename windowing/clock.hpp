@@ -1,0 +1,72 @@
+// Clocks: how records get a time and how times map to epochs (DESIGN.md, "Time and
+// windowing semantics").
+//
+//   Timed<T>     a record with its time and the late mark its source gave it. The
+//                window operators take keyed streams of Timed values.
+//   EventClock   event time: a user function gives each record's time; the source
+//                (event_time_input) makes epochs of length `epoch_length`, keeps a
+//                watermark `max_delay` behind the latest time per partition, and marks
+//                records behind it late.
+//   SystemClock  processing time on ingestion epochs: a record's time is the start of
+//                the ingestion epoch it was read in, e * epoch_interval after the run's
+//                epoch 0 (system_time() stamps a stream so). Windows are then measured
+//                from the run's start, and no record is ever late.
+//
+// Both give an EpochMap, the time <-> epoch mapping the window operators use to decide
+// when the frontier has passed a window. Pure value types.
+#pragma once
+
+#include <cstdint>
+#include <utility>
+
+#include <sluice/engine/epoch.hpp>
+#include <sluice/engine/run_config.hpp>
+#include <sluice/windowing/windower.hpp>
+
+namespace sluice::window {
+
+template <class T>
+struct Timed {
+  T value;
+  EventTime time{};
+  bool late = false;
+
+  template <class Archive>
+  void serialize(Archive& a) {
+    std::int64_t ms = time.time_since_epoch().count();
+    a(value, ms, late);
+    time = EventTime(Millis(ms));
+  }
+};
+
+// epoch(t) = floor(t / length); times before the Unix epoch are in epoch 0.
+struct EpochMap {
+  Millis length;
+  Epoch epoch_of(EventTime t) const {
+    const auto ms = t.time_since_epoch().count();
+    return ms <= 0 ? 0 : static_cast<Epoch>(ms / length.count());
+  }
+  EventTime start_of(Epoch e) const { return EventTime(length * static_cast<std::int64_t>(e)); }
+};
+
+struct EventClock {
+  Millis epoch_length{1000};
+  Millis max_delay{0};
+  // Throws ConfigError for a non-positive epoch_length or a negative max_delay.
+  void validate() const;
+  EpochMap epochs(const RunConfig&) const { return EpochMap{epoch_length}; }
+};
+
+struct SystemClock {
+  EpochMap epochs(const RunConfig& config) const { return EpochMap{config.epoch_interval}; }
+};
+
+inline void EventClock::validate() const {
+  detail::require_positive(epoch_length, "an event clock's epoch_length");
+  if (max_delay.count() < 0) {
+    throw ConfigError("an event clock's max_delay must not be negative (got " +
+                      std::to_string(max_delay.count()) + " ms)");
+  }
+}
+
+}  // namespace sluice::window

@@ -1,0 +1,153 @@
+// Sources on event-time epochs, and system-time stamping (DESIGN.md, "Time").
+//
+//   window::event_time_input(flow, id, source, clock, time_of [, resume])
+//     -> Stream<Timed<U>>
+//   Reads a FixedPartitionedSource<T> like op::input, but each partition keeps its own
+//   Watermark (clock.epoch_length, clock.max_delay). `time_of` gives a record's time:
+//     EventTime time_of(const T&)            -> Timed<T>{record, time}
+//     Timed<U>  time_of(T&&)                 -> that (parse and time in one call)
+//   A record travels at epoch(time); a record behind its partition's watermark is
+//   marked late and travels at the partition's current epoch epoch(watermark). The
+//   step holds its capability at the least epoch(watermark) over its open partitions
+//   (so windows close as event time advances, whatever the wall clock does), and never
+//   below the resume epoch (records of earlier epochs travel at it).
+//   An exception from time_of stops the run with a StepError naming the step, the
+//   worker, the epoch and the record.
+//
+//   window::system_time(id, stream) -> Stream<Timed<T>>
+//   Stamps each record with the start of its (ingestion) epoch, SystemClock's time.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <sluice/io/source.hpp>
+#include <sluice/operators/detail/each_item.hpp>
+#include <sluice/windowing/clock.hpp>
+#include <sluice/windowing/watermark.hpp>
+
+namespace sluice::window {
+namespace detail {
+
+template <class T, class F>
+struct TimedOf {
+  using R = std::invoke_result_t<F&, T&&>;
+  using type = std::conditional_t<std::is_convertible_v<R, EventTime>, Timed<T>, R>;
+};
+
+// The Stamp (io/detail/source_driver.hpp) of event-time epochs.
+template <class T, class F>
+class EventTimeStamp {
+ public:
+  using Out = typename TimedOf<T, F>::type;
+  struct Part {
+    Watermark watermark;
+  };
+
+  EventTimeStamp(EventClock clock, F time_of) : clock_(clock), time_of_(std::move(time_of)) {}
+  Part make_part() const { return Part{Watermark(clock_)}; }
+
+  Epoch before_read(auto, Epoch held) const { return held; }
+
+  void emit(OutputHandle<Out>& output, const Capability& cap, Part& part, std::vector<T>& batch,
+            const io::detail::PartContext&) {
+    sluice::detail::each_item(batch, [&](T& record) {
+      Out timed = make(record);
+      const Watermark::Stamp s = part.watermark.stamp(timed.time);
+      timed.late = s.late;
+      place(std::max(s.epoch, cap.epoch()), std::move(timed));
+    });
+    for (auto& [epoch, items] : buckets_) {
+      if (items.empty()) continue;
+      if (epoch == cap.epoch()) {
+        output.session(cap).give_vector(items);
+      } else {
+        const Capability later = cap.delayed(epoch);
+        output.session(later).give_vector(items);
+      }
+    }
+    buckets_.clear();  // give_vector took the vectors' storage
+  }
+
+  Epoch after_read(const std::vector<Part*>& parts, Epoch held) const {
+    Epoch least = parts.front()->watermark.hold_epoch();
+    for (const Part* p : parts) least = std::min(least, p->watermark.hold_epoch());
+    return std::max(least, held);
+  }
+  std::optional<std::chrono::steady_clock::time_point> tick(Epoch) const { return std::nullopt; }
+
+ private:
+  Out make(T& record) {
+    if constexpr (std::is_same_v<Out, Timed<T>>) {
+      const EventTime t = sluice::detail::call_user(time_of_, record);
+      return Out{std::move(record), t, false};
+    } else {
+      return time_of_(std::move(record));
+    }
+  }
+  void place(Epoch epoch, Out&& timed) {
+    for (auto& [e, items] : buckets_) {
+      if (e == epoch) {
+        items.push_back(std::move(timed));
+        return;
+      }
+    }
+    buckets_.emplace_back(epoch, std::vector<Out>{}).second.push_back(std::move(timed));
+  }
+
+  EventClock clock_;
+  F time_of_;
+  std::vector<std::pair<Epoch, std::vector<Out>>> buckets_;
+};
+
+}  // namespace detail
+
+template <class S, class F>
+requires std::derived_from<S, io::FixedPartitionedSource<typename S::value_type>>
+auto event_time_input(const Dataflow& flow, std::string id, std::shared_ptr<S> source,
+                      EventClock clock, F time_of, io::InputResume resume = {}) {
+  using T = typename S::value_type;
+  try {
+    clock.validate();
+  } catch (const ConfigError& e) {
+    throw ConfigError("step '" + flow.name() + "." + id + "': " + e.what());
+  }
+  return io::detail::fixed_input_stamped<T>(
+      flow, std::move(id), std::shared_ptr<io::FixedPartitionedSource<T>>(std::move(source)),
+      std::move(resume), [clock, time_of](const RunConfig&, Epoch) {
+        return detail::EventTimeStamp<T, F>(clock, time_of);
+      });
+}
+template <class S, class F>
+requires std::derived_from<S, io::FixedPartitionedSource<typename S::value_type>>
+auto event_time_input(const Dataflow& flow, std::string id, S source, EventClock clock, F time_of,
+                      io::InputResume resume = {}) {
+  return event_time_input(flow, std::move(id), std::make_shared<S>(std::move(source)), clock,
+                          std::move(time_of), std::move(resume));
+}
+
+// Stamps each record with the start of its epoch (SystemClock): never late.
+template <class T, class Id>
+Stream<Timed<T>> system_time(Id id, const Stream<T>& up) {
+  OperatorBuilder b(up, std::move(id));
+  auto in = b.add_input(up);
+  auto [out, down] = b.template add_output<Timed<T>>();
+  b.build([in, out](OperatorContext& ctx) {
+    const EpochMap epochs = SystemClock{}.epochs(ctx.config());
+    return [in, out, epochs](OperatorContext& ctx) {
+      auto output = ctx.output(out);
+      ctx.input(in).for_each([&](InputBatch<T>& batch) {
+        auto session = output.session(batch);
+        const EventTime t = epochs.start_of(batch.epoch());
+        for (T& record : batch) session.give(Timed<T>{std::move(record), t, false});
+      });
+    };
+  });
+  return down;
+}
+
+}  // namespace sluice::window

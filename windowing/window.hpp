@@ -1,0 +1,381 @@
+// window::window: the keyed window operator every windowed operator is built on
+// (Bytewax's `window` with a WindowLogic). Input is a keyed stream of Timed values,
+// from event_time_input or system_time; it is exchanged so each key lives on one
+// worker, and applied in epoch order.
+//
+//   auto w = window::window<O>(id, keyed, clock, windower, builder);
+//   w.down : Stream<std::pair<K, Windowed<O>>>   what the logic emitted, with its window
+//   w.late : Stream<std::pair<K, V>>             late records (in no window)
+//   w.meta : Stream<std::pair<K, WindowMeta>>    each window once, when it closes
+//
+// `windower` is a TumblingWindower, SlidingWindower or SessionWindower; `clock` an
+// EventClock or SystemClock (the same as the source's: it maps times to epochs).
+// `builder` is `Logic(std::optional<S> resume)`, called once per (key, window) when
+// the window opens (resume = nullopt) or is restored from a snapshot; Logic is
+//
+//   struct Logic {
+//     // A value of the window, in epoch order (arrival order within an epoch). It is
+//     // passed as an rvalue, or as a const lvalue by a sliding windower (a value
+//     // lands in several windows): take it by value or by const&.
+//     void on_value(V value, EventTime time, WindowEmitter<K, O>& out);
+//     // Session windows only: `later`, a session that `this` one now bridges to, is
+//     // folded into this one (which started earlier).
+//     void on_merge(Logic&& later);
+//     // The window closed: emit its result(s).
+//     void on_close(WindowEmitter<K, O>& out);
+//     S snapshot() const;  // cereal must be able to serialize S
+//   };
+//
+// Semantics (DESIGN.md, "Time and windowing semantics"):
+// - A record marked late by its source, or whose time is in an epoch before the one
+//   it travels at (its windows may be closed), goes to `late` unchanged, at its epoch.
+// - Every other record is given to every window of its key that contains its time.
+// - A window [start, end) closes when the operator's input frontier passes the epoch
+//   of end - 1 (a session: of last + gap - 1), or at end of input. It emits on_close's
+//   output and then its meta record, both at that epoch. No timers, no polling: the
+//   operator runs only when input or the frontier changes.
+// - A closed window's logic is destroyed; a key with no open window has no state.
+//   Per key, the state is the list of open windows (inline for one window).
+// - Window ids: tumbling and sliding, the index k of the window; sessions, the start
+//   in ms (WindowMeta::id).
+// - A throw from the logic stops the run with the step, worker, epoch and the item or
+//   key.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <boost/container/small_vector.hpp>
+
+#include <sluice/operators/detail/callable_traits.hpp>
+#include <sluice/operators/detail/each_item.hpp>
+#include <sluice/operators/detail/epoch_stash.hpp>
+#include <sluice/operators/detail/keyed_step.hpp>
+#include <sluice/operators/detail/serializable.hpp>
+#include <sluice/operators/keyed_state.hpp>
+#include <sluice/operators/operator_builder.hpp>
+#include <sluice/windowing/clock.hpp>
+#include <sluice/windowing/windower.hpp>
+
+namespace sluice::window {
+
+struct WindowMeta {
+  std::int64_t id = 0;
+  EventTime start{};
+  EventTime end{};
+  bool operator==(const WindowMeta&) const = default;
+  auto operator<=>(const WindowMeta&) const = default;
+  template <class Archive>
+  void serialize(Archive& a) {
+    std::int64_t s = start.time_since_epoch().count(), e = end.time_since_epoch().count();
+    a(id, s, e);
+    start = EventTime(Millis(s));
+    end = EventTime(Millis(e));
+  }
+  friend std::ostream& operator<<(std::ostream& os, const WindowMeta& m) {
+    return os << "window " << m.id << " [" << m.start.time_since_epoch().count() << ", "
+              << m.end.time_since_epoch().count() << ")";
+  }
+};
+
+template <class O>
+struct Windowed {
+  WindowMeta window;
+  O value;
+  bool operator==(const Windowed&) const = default;
+  template <class Archive>
+  void serialize(Archive& a) {
+    a(window, value);
+  }
+};
+
+template <class K, class V, class O>
+struct WindowStreams {
+  Stream<std::pair<K, Windowed<O>>> down;
+  Stream<std::pair<K, V>> late;
+  Stream<std::pair<K, WindowMeta>> meta;
+};
+
+// What a window logic emits through: (key, Windowed{window, value}) at the epoch the
+// logic runs for. Valid only during the call it is passed to.
+template <class K, class O>
+class WindowEmitter {
+ public:
+  WindowEmitter(Session<std::pair<K, Windowed<O>>>& session, const K& key, const WindowMeta& meta)
+      : session_(&session), key_(&key), meta_(meta) {}
+  void operator()(O value) {
+    session_->give(std::pair<K, Windowed<O>>(*key_, Windowed<O>{meta_, std::move(value)}));
+  }
+  const K& key() const { return *key_; }
+  const WindowMeta& window() const { return meta_; }
+
+ private:
+  Session<std::pair<K, Windowed<O>>>* session_;
+  const K* key_;
+  WindowMeta meta_;
+};
+
+namespace detail {
+
+template <class W>
+inline constexpr bool kSessions = std::is_same_v<W, SessionWindower>;
+template <class W>
+inline constexpr bool kSliding = std::is_same_v<W, SlidingWindower>;
+
+// One open window of a key, and its logic.
+template <class Logic>
+struct OpenWindow {
+  Window window;
+  Epoch close;  // the epoch of end - 1: the window closes once the frontier passes it
+  Logic logic;
+};
+template <class Logic>
+using OpenWindows = boost::container::small_vector<OpenWindow<Logic>, 1>;
+
+// A key's windows as a snapshot holds them: (window, the logic's snapshot).
+template <class S>
+using WindowsSnapshot = std::vector<std::pair<Window, S>>;
+
+template <class K, class V, class O, class W, class Build>
+class WindowOp {
+  using In = std::pair<K, Timed<V>>;
+  using Logic = std::remove_cvref_t<typename sluice::detail::callable_traits<Build>::result>;
+  using S = sluice::detail::builder_state_t<Build>;
+  using Open = OpenWindow<Logic>;
+  using Opens = OpenWindows<Logic>;
+  using State = KeyedState<K, Opens>;
+  using iterator = typename State::iterator;
+  using Down = std::pair<K, Windowed<O>>;
+  using Emit = WindowEmitter<K, O>;
+  static_assert(CerealSerializable<K>, "keys of a window operator must be serializable by cereal");
+  static_assert(CerealSerializable<S>,
+                "a window logic's state (what snapshot() returns) must be serializable by "
+                "cereal: give your type a `template <class A> void serialize(A& a)` member");
+  static_assert(
+      !kSessions<W> || requires(Logic & a, Logic&& b) { a.on_merge(std::move(b)); },
+      "session windows merge: the window logic needs on_merge(Logic&&) (fold_window "
+      "needs a merger)");
+
+ public:
+  struct Ports {
+    InputPort<In> in;
+    OutputPort<Down> down;
+    OutputPort<std::pair<K, V>> late;
+    OutputPort<std::pair<K, WindowMeta>> meta;
+  };
+
+  WindowOp(OperatorContext& ctx, Ports ports, EpochMap epochs, W windower, Build build)
+      : ports_(ports), epochs_(epochs), windower_(windower), build_(std::move(build)) {
+    (void)ctx;
+  }
+
+  void operator()(OperatorContext& ctx) {
+    auto down = ctx.output(ports_.down);
+    auto late = ctx.output(ports_.late);
+    stash_.run(ctx, ctx.input(ports_.in), [&](std::vector<In>& items, const auto& at) {
+      auto to_down = down.session(at);
+      auto to_late = late.session(at);
+      const Epoch epoch = to_down.epoch();
+      sluice::detail::each_item(items, [&](In& kv) {
+        Timed<V>& v = kv.second;
+        if (v.late || epochs_.epoch_of(v.time) < epoch) {
+          to_late.give(std::pair<K, V>(std::move(kv.first), std::move(v.value)));
+          return;
+        }
+        auto it = state_.find_or_make(kv.first, [] { return Opens{}; });
+        add(it, v, to_down, at);
+        state_.changed(it);
+      });
+    });
+    close_passed(ctx, down);
+  }
+
+  State& state() { return state_; }
+
+  // The snapshot of one key's windows, and its inverse (for recovery).
+  WindowsSnapshot<S> snapshot(const Opens& opens) const {
+    WindowsSnapshot<S> out;
+    for (const Open& o : opens) out.emplace_back(o.window, o.logic.snapshot());
+    return out;
+  }
+  Opens restore(WindowsSnapshot<S> snap) {
+    Opens opens;
+    for (auto& [w, s] : snap) opens.push_back(Open{w, close_of(w), build_(std::move(s))});
+    return opens;
+  }
+
+ private:
+  struct Closing {
+    Capability cap;
+    std::vector<K> keys;
+  };
+
+  Epoch close_of(const Window& w) const { return epochs_.epoch_of(w.end - Millis(1)); }
+  WindowMeta meta_of(const Window& w) const {
+    return WindowMeta{windower_.id_of(w), w.start, w.end};
+  }
+
+  // Registers `key` to be visited when the frontier passes `close`.
+  template <class At>
+  void close_later(const K& key, Epoch close, const At& at) {
+    auto [it, fresh] = closing_.try_emplace(close);
+    if (fresh) {
+      if constexpr (std::is_same_v<At, Capability>) {
+        it->second.cap = at.delayed(close);
+      } else {
+        it->second.cap = at.retain().delayed(close);
+      }
+    }
+    it->second.keys.push_back(key);
+  }
+
+  template <class At>
+  void add(iterator it, Timed<V>& v, Session<Down>& to_down, const At& at) {
+    Opens& opens = State::value(it);
+    const K& key = it->first;
+    if constexpr (kSessions<W>) {
+      add_to_session(key, opens, v, to_down, at);
+    } else {
+      windower_.for_each_window(v.time, [&](const Window& w) {
+        auto o = std::find_if(opens.begin(), opens.end(),
+                              [&](const Open& x) { return x.window.start == w.start; });
+        if (o == opens.end()) {
+          const Epoch close = close_of(w);
+          opens.push_back(Open{w, close, build_(std::nullopt)});
+          o = opens.end() - 1;
+          close_later(key, close, at);
+        }
+        Emit emit(to_down, key, meta_of(w));
+        if constexpr (kSliding<W>) {
+          o->logic.on_value(std::as_const(v.value), v.time, emit);
+        } else {
+          o->logic.on_value(std::move(v.value), v.time, emit);
+        }
+      });
+    }
+  }
+
+  template <class At>
+  void add_to_session(const K& key, Opens& opens, Timed<V>& v, Session<Down>& to_down,
+                      const At& at) {
+    const Millis gap = windower_.gap();
+    const EventTime t = v.time;
+    // Sessions i..j-1 are within `gap` of t: start - gap < t < end (end = last + gap).
+    std::size_t i = 0;
+    while (i < opens.size() && opens[i].window.end <= t) ++i;
+    std::size_t j = i;
+    while (j < opens.size() && opens[j].window.start - gap < t) ++j;
+    if (i == j) {
+      const Window w{t, t + gap};
+      const Epoch close = close_of(w);
+      opens.insert(opens.begin() + static_cast<std::ptrdiff_t>(i),
+                   Open{w, close, build_(std::nullopt)});
+      close_later(key, close, at);
+    } else {
+      Open& o = opens[i];
+      const Window w{std::min(o.window.start, t), std::max(opens[j - 1].window.end, t + gap)};
+      for (std::size_t k = i + 1; k < j; ++k) o.logic.on_merge(std::move(opens[k].logic));
+      opens.erase(opens.begin() + static_cast<std::ptrdiff_t>(i + 1),
+                  opens.begin() + static_cast<std::ptrdiff_t>(j));
+      Open& joined = opens[i];
+      joined.window = w;
+      const Epoch close = close_of(w);
+      if (close != joined.close) {
+        joined.close = close;
+        close_later(key, close, at);
+      }
+    }
+    Emit emit(to_down, key, meta_of(opens[i].window));
+    opens[i].logic.on_value(std::move(v.value), t, emit);
+  }
+
+  // Closes the windows whose close epoch the input frontier has passed (all of them
+  // at end of input), in epoch order.
+  void close_passed(OperatorContext& ctx, OutputHandle<Down>& down) {
+    const Frontier& frontier = ctx.frontier(0);
+    if (closing_.empty()) return;
+    auto meta = ctx.output(ports_.meta);
+    while (!closing_.empty() && (frontier.empty() || closing_.begin()->first < frontier.least())) {
+      auto node = closing_.extract(closing_.begin());
+      const Epoch epoch = node.key();
+      Closing& c = node.mapped();
+      auto to_down = down.session(c.cap);
+      auto to_meta = meta.session(c.cap);
+      ctx.at_epoch(epoch, [&] {
+        for (const K& key : c.keys) close_key(key, epoch, to_down, to_meta);
+      });
+    }
+  }
+
+  void close_key(const K& key, Epoch epoch, Session<Down>& to_down,
+                 Session<std::pair<K, WindowMeta>>& to_meta) {
+    auto it = state_.find(key);
+    if (it == state_.end()) return;  // closed already (a stale registration)
+    Opens& opens = State::value(it);
+    bool closed = false;
+    sluice::detail::for_key(key, [&] {
+      for (Open& o : opens) {
+        if (o.close > epoch) continue;  // still open (a session that grew)
+        const WindowMeta m = meta_of(o.window);
+        Emit emit(to_down, key, m);
+        o.logic.on_close(emit);
+        to_meta.give(std::pair<K, WindowMeta>(key, m));
+        closed = true;
+      }
+    });
+    if (!closed) return;
+    opens.erase(
+        std::remove_if(opens.begin(), opens.end(), [&](const Open& o) { return o.close <= epoch; }),
+        opens.end());
+    if (opens.empty()) {
+      state_.erase(it);
+    } else {
+      state_.changed(it);
+    }
+  }
+
+  Ports ports_;
+  EpochMap epochs_;
+  W windower_;
+  Build build_;
+  State state_;
+  sluice::detail::EpochStash<In> stash_;
+  std::map<Epoch, Closing> closing_;
+};
+
+}  // namespace detail
+
+// The general window operator (see the top of this file). O is the type the logic
+// emits; the logic is what builder(std::optional<S>) returns.
+template <class O, class K, class V, class Clock, class W, class Build>
+WindowStreams<K, V, O> window(std::string id, const Stream<std::pair<K, Timed<V>>>& up, Clock clock,
+                              W windower, Build builder) {
+  using In = std::pair<K, Timed<V>>;
+  using Op = detail::WindowOp<K, V, O, W, Build>;
+  OperatorBuilder b(up, std::move(id));
+  if constexpr (requires { clock.validate(); }) {
+    try {
+      clock.validate();
+    } catch (const ConfigError& e) {
+      throw ConfigError("step '" + b.step_path() + "': " + e.what());
+    }
+  }
+  auto in = b.add_input(up, exchange([](const In& kv) -> const K& { return kv.first; }));
+  auto [down_port, down] = b.template add_output<std::pair<K, Windowed<O>>>();
+  auto [late_port, late] = b.template add_output<std::pair<K, V>>();
+  auto [meta_port, meta] = b.template add_output<std::pair<K, WindowMeta>>();
+  typename Op::Ports ports{in, down_port, late_port, meta_port};
+  b.build([ports, clock, windower, builder](OperatorContext& ctx) {
+    return Op(ctx, ports, clock.epochs(ctx.config()), windower, builder);
+  });
+  return {down, late, meta};
+}
+
+}  // namespace sluice::window
