@@ -1,0 +1,280 @@
+// Tests for event_time_input and system_time: epochs of event times and of late records
+// against the per-partition definition, the step's frontier following the least
+// watermark over its partitions (watched through a probe while a test thread feeds the
+// partitions), the resume epoch, the errors (a throwing time_of, a bad clock), and
+// ingestion-epoch times, at 1, 2 and 3 workers.
+#include "support.hpp"
+
+#include <sluice/windowing/event_time_input.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+using namespace window_test;
+
+namespace {
+
+using TimedEv = window::Timed<Ev>;
+
+std::vector<Stamped> stamped_rows(const TestingSink<TimedEv>& sink) {
+  std::vector<Stamped> rows;
+  for (const auto& r : sink.records()) {
+    CHECK(ms_of(r.value.time) == r.value.value.t);
+    rows.push_back(Stamped{r.epoch, r.value.value, r.value.late});
+  }
+  return rows;
+}
+
+// Finishes every partition of a scripted source when the test leaves, so a failed
+// check never leaves the run waiting.
+struct FinishOnExit {
+  ScriptedSource<Ev>& source;
+  ~FinishOnExit() { source.finish_all(); }
+};
+
+}  // namespace
+
+TEST_CASE("event-time records travel at the epoch of their time, late ones at the watermark's") {
+  const std::uint64_t seed = test_seed();
+  INFO("seed " << seed << " (rerun with SLUICE_SEED=" << seed << ")");
+  const Parts parts = random_events(seed, 5, 300, 3, 20);
+  for (const auto& [length, delay] :
+       std::vector<std::pair<std::int64_t, std::int64_t>>{{1, 0}, {10, 15}, {64, 3}, {1000, 40}}) {
+    CAPTURE(length);
+    CAPTURE(delay);
+    const auto want = reference_stamps(parts, length, delay);
+    for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+      CAPTURE(workers);
+      Dataflow flow("stamp");
+      TestingSink<TimedEv> sink;
+      op::output(
+          "out",
+          window::event_time_input(flow, "in", VectorSource<Ev>(parts, 7),
+                                   window::EventClock{Millis(length), Millis(delay)}, time_of_ev),
+          sink);
+      run(flow, workers_config(workers));
+      check_same_rows(stamped_rows(sink), want, "stamps");
+    }
+  }
+}
+
+TEST_CASE("the event-time step's frontier is the least watermark epoch over its open partitions") {
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    Dataflow flow("front");
+    ScriptedSource<Ev> source(3);  // part i on worker i % workers
+    auto events = window::event_time_input(flow, "in", source,
+                                           window::EventClock{Millis(100), Millis(0)}, time_of_ev);
+    Probe probe;
+    op::probe("probe", events, probe);
+    TestingSink<TimedEv> sink;
+    op::output("out", events, sink);
+    BackgroundRun running(flow, workers_config(workers));
+    FinishOnExit finish{source};
+    // The frontier every worker sees reaches `e` and, a moment later, is still `e`.
+    auto settles_at = [&](Epoch e) {
+      auto reached = [&] {
+        for (std::uint32_t w = 0; w < workers; ++w) {
+          if (probe.frontier(w).less_than(e)) return false;
+        }
+        return true;
+      };
+      if (!eventually(reached)) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(30));
+      for (std::uint32_t w = 0; w < workers; ++w) {
+        if (probe.frontier(w) != Frontier{e}) return false;
+      }
+      return true;
+    };
+
+    source.feed(0, {{50, 0, 1}});
+    source.feed(1, {{1000, 0, 2}});
+    source.feed(2, {{2000, 0, 3}});
+    REQUIRE(eventually([&] { return sink.records().size() == 3; }));
+    CHECK(settles_at(0));  // partitions at epochs 0, 10, 20
+    source.feed(0, {{550, 0, 4}});
+    CHECK(settles_at(5));  // 5, 10, 20
+    source.feed(0, {{1550, 0, 5}, {1400, 0, 6}});
+    CHECK(settles_at(10));  // 15, 10, 20 (1400 is late: behind 1550)
+    source.finish(1);
+    CHECK(settles_at(15));  // 15, -, 20
+    source.feed(2, {{1200, 0, 7}});
+    source.feed(0, {{5000, 0, 8}});
+    CHECK(settles_at(20));  // 50, -, 20 (a late record does not move its partition)
+    source.finish_all();
+    running.join();
+    check_same_rows(stamped_rows(sink),
+                    {{0, {50, 0, 1}, false},
+                     {10, {1000, 0, 2}, false},
+                     {20, {2000, 0, 3}, false},
+                     {5, {550, 0, 4}, false},
+                     {15, {1550, 0, 5}, false},
+                     {15, {1400, 0, 6}, true},
+                     {20, {1200, 0, 7}, true},
+                     {50, {5000, 0, 8}, false}},
+                    "stamps");
+  }
+}
+
+TEST_CASE("a resumed event-time input sends records of earlier epochs at the resume epoch") {
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    Dataflow flow("resume");
+    const window::EventClock clock{Millis(100), Millis(0)};
+    const Parts parts = {{{120, 1, 1}, {750, 1, 2}, {990, 1, 3}}, {{300, 2, 4}}};
+    io::InputResume resume;
+    resume.epoch = 7;
+    resume.states = {{"p000", "1"}};  // partition 0 resumes at its second record
+    auto events =
+        window::event_time_input(flow, "in", VectorSource<Ev>(parts), clock, time_of_ev, resume);
+    TestingSink<TimedEv> sink;
+    op::output("out", events, sink);
+    auto keyed = op::key_on("key", events, key_of_timed);
+    auto counts = sink_streams(
+        "count",
+        window::count_window("count", keyed, clock, window::TumblingWindower(Millis(500))));
+    run(flow, workers_config(workers));
+    check_same_rows(stamped_rows(sink),
+                    {{7, {750, 1, 2}, false}, {9, {990, 1, 3}, false}, {7, {300, 2, 4}, false}},
+                    "stamps");
+    // The window operator sends what travels later than its time's epoch to late.
+    check_same_rows(counts.late_rows(), {{7, 2, {300, 2, 4}}}, "late");
+    check_same_rows(counts.down_rows(), {{9, 1, WindowMeta{1, at(500), at(1000)}, 2}}, "counts");
+  }
+}
+
+TEST_CASE(
+    "a throwing time_of stops the run naming the step, the worker, the epoch and the record") {
+  Parts parts(3);
+  for (std::uint64_t i = 0; i < 20; ++i) {
+    for (std::size_t p = 0; p < 3; ++p)
+      parts[p].push_back(Ev{5000 + std::int64_t(i), 0, p * 100 + i});
+  }
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    Dataflow flow("bad");
+    auto events =
+        window::event_time_input(flow, "in", VectorSource<Ev>(parts, 4),
+                                 window::EventClock{Millis(1000), Millis(0)}, [](const Ev& e) {
+                                   if (e.id == 207) throw std::runtime_error("no time");
+                                   return at(e.t);
+                                 });
+    op::output("out", events, TestingSink<TimedEv>());
+    const StepError e = run_expecting_step_error(flow, workers_config(workers));
+    CHECK(e.step() == "bad.in");
+    CHECK(e.worker() == std::optional<std::uint32_t>(2 % workers));
+    CHECK(e.epoch() == std::optional<Epoch>(5));  // every partition of the worker is at 5
+    CHECK(e.reason() == "no time");
+    CHECK(e.item() == "ev{t=5007 key=0 id=207}");
+  }
+}
+
+TEST_CASE("a parsing time_of gives each record the time and value it returns") {
+  const std::vector<std::vector<std::string>> lines = {{"30,1", "10,2", "250,1"}, {"40,2"}};
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    Dataflow flow("parse");
+    auto events = window::event_time_input(
+        flow, "in", VectorSource<std::string>(lines), window::EventClock{Millis(100), Millis(5)},
+        [](std::string&& line) {
+          const auto comma = line.find(',');
+          const std::int64_t t = std::stoll(line.substr(0, comma));
+          const auto key = static_cast<std::uint32_t>(std::stoul(line.substr(comma + 1)));
+          return TimedEv{Ev{t, key, static_cast<std::uint64_t>(t)}, at(t), false};
+        });
+    TestingSink<TimedEv> sink;
+    op::output("out", events, sink);
+    run(flow, workers_config(workers));
+    check_same_rows(stamped_rows(sink),
+                    {{0, {30, 1, 30}, false},
+                     {0, {10, 2, 10}, true},
+                     {2, {250, 1, 250}, false},
+                     {0, {40, 2, 40}, false}},
+                    "parsed");
+  }
+}
+
+TEST_CASE("a parsing time_of that takes its record by value and throws still names the record" *
+          doctest::skip()) {
+  // Reported: event_time_input moves the record into a by-value time_of, so the error
+  // renders the moved-from string ("") instead of the line.
+  Dataflow flow("parse");
+  auto events = window::event_time_input(
+      flow, "in", VectorSource<std::string>({{"oops"}}), window::EventClock{},
+      [](std::string line) -> TimedEv { throw std::runtime_error("bad line " + line); });
+  op::output("out", events, TestingSink<TimedEv>());
+  const StepError e = run_expecting_step_error(flow, workers_config(1));
+  CHECK(e.reason() == "bad line oops");
+  CHECK(e.item() == "oops");
+}
+
+TEST_CASE(
+    "a zero epoch length or a negative max_delay is refused with a ConfigError naming the step") {
+  auto message = [](auto&& f) -> std::string {
+    try {
+      f();
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "no ConfigError";
+  };
+  Dataflow flow("cfg");
+  const window::EventClock zero{Millis(0), Millis(5)};
+  const window::EventClock negative{Millis(10), Millis(-1)};
+  CHECK(message([&] {
+          window::event_time_input(flow, "in0", VectorSource<Ev>({}), zero, time_of_ev);
+        }) == "step 'cfg.in0': an event clock's epoch_length must be positive (got 0 ms)");
+  CHECK(message([&] {
+          window::event_time_input(flow, "in1", VectorSource<Ev>({}), negative, time_of_ev);
+        }) == "step 'cfg.in1': an event clock's max_delay must not be negative (got -1 ms)");
+  auto keyed = keyed_events(flow, {}, window::EventClock{});
+  CHECK(message([&] {
+          window::count_window("w0", keyed, zero, window::TumblingWindower(Millis(10)));
+        }) == "step 'cfg.w0': an event clock's epoch_length must be positive (got 0 ms)");
+  CHECK(message([&] {
+          window::count_window("w1", keyed, negative, window::SessionWindower(Millis(10)));
+        }) == "step 'cfg.w1': an event clock's max_delay must not be negative (got -1 ms)");
+}
+
+TEST_CASE("system_time stamps each record with the start of its ingestion epoch") {
+  TestingSource<std::uint64_t>::Partition items = {{0, 1}, {0, 2}, {1, 3}, {3, 4}, {3, 5}, {6, 6}};
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    Dataflow flow("sys");
+    auto timed =
+        window::system_time("time", op::input(flow, "in", TestingSource<std::uint64_t>(items)));
+    TestingSink<window::Timed<std::uint64_t>> sink;
+    op::output("out", timed, sink);
+    // Processing-time windows on the same epochs: [0, 500) holds epochs 0 and 1.
+    auto keyed = op::key_on("key", timed, [](const auto&) { return std::uint32_t{0}; });
+    auto counts =
+        sink_streams("count", window::count_window("count", keyed, window::SystemClock{},
+                                                   window::TumblingWindower(Millis(500))));
+    RunConfig config = workers_config(workers);
+    config.epoch_interval = std::chrono::milliseconds(250);
+    run(flow, config);
+    std::vector<std::tuple<Epoch, std::uint64_t, std::int64_t, bool>> got;
+    for (const auto& r : sink.records()) {
+      got.emplace_back(r.epoch, r.value.value, ms_of(r.value.time), r.value.late);
+    }
+    check_same_rows(got,
+                    {{0, 1, 0, false},
+                     {0, 2, 0, false},
+                     {1, 3, 250, false},
+                     {3, 4, 750, false},
+                     {3, 5, 750, false},
+                     {6, 6, 1500, false}},
+                    "system times");
+    check_same_rows(counts.down_rows(),
+                    {{1, 0, WindowMeta{0, at(0), at(500)}, 3},
+                     {3, 0, WindowMeta{1, at(500), at(1000)}, 2},
+                     {7, 0, WindowMeta{3, at(1500), at(2000)}, 1}},
+                    "processing-time counts");
+  }
+}
