@@ -3,15 +3,18 @@
 # summary line per benchmark with its ratio to the baseline of this same run.
 # Builds nothing: uses BUILD (default: build/); ROUNDS and RECORDS override the sizes
 # of progress_rounds and exchange, KEYED_RECORDS the N of every keyed_count workload,
-# KEYED_EPOCH=0 skips keyed_count's --emit epoch runs, and WORDCOUNT_MB sets the size
-# of wordcount's generated corpus (default 64 MiB).
+# KEYED_EPOCH=0 skips keyed_count's --emit epoch runs, WORDCOUNT_MB sets the size
+# of wordcount's generated corpus (default 64 MiB), WINDOWED_RECORDS the lines of the
+# windowed_sum workloads (default 10^7) and WINDOWED_MEMORY=0 skips windowed_sum's
+# peak-memory series.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${BUILD:-$root/build}"
 bin="$build/bench"
-for exe in progress_rounds exchange keyed_count wordcount baseline_progress_rounds \
-  baseline_exchange baseline_keyed_count baseline_wordcount; do
+for exe in progress_rounds exchange keyed_count wordcount windowed_sum baseline_progress_rounds \
+  baseline_exchange baseline_keyed_count baseline_wordcount baseline_windowed_sum \
+  gen_windowed_events; do
   if [[ ! -x "$bin/$exe" ]]; then
     echo "error: $bin/$exe not found; build first: ninja -C $build" >&2
     exit 2
@@ -101,3 +104,43 @@ printf 'summary wordcount %s MiB: -w 1 %s s (%sx the baseline time), -w 2 %s s (
   "$mb" "$(field "$w1" seconds)" "$(ratio "$(field "$w1" seconds)" "$(field "$wb" seconds)")" \
   "$(field "$w2" seconds)" "$(ratio "$(field "$w2" seconds)" "$(field "$wb" seconds)")" \
   "$(field "$wb" seconds)"
+
+# windowed_sum: the contract dataflow (event-time input -> key_on -> fold_window) on a
+# generated file of N lines over 100,000 keys, for tumbling 10 s, sliding 10 s by 2 s
+# and session (gap 10 s) windows, max delay 3 s: the baseline, then sluice at -w 1 and
+# -w 2, whose checksums must equal the baseline's; the times are compared.
+wn="${WINDOWED_RECORDS:-10000000}"
+events="${TMPDIR:-/tmp}/sluice-windowed-events-$wn.csv"
+[[ -s "$events" ]] || "$bin/gen_windowed_events" --output "$events" --records "$wn"
+windowed() {  # windowed NAME WINDOW_FLAGS...
+  local name="$1" wb ws1 ws2
+  local args=(--input "$events" --max-delay-ms 3000 "${@:2}")
+  run wb baseline_windowed_sum "${args[@]}"
+  run ws1 windowed_sum "${args[@]}" -w 1
+  run ws2 windowed_sum "${args[@]}" -w 2
+  local key
+  for key in checksum windows late late_checksum; do
+    if [[ "$(field "$ws1" "$key")" != "$(field "$wb" "$key")" ||
+      "$(field "$ws2" "$key")" != "$(field "$wb" "$key")" ]]; then
+      echo "error: windowed_sum $name: $key differs from the baseline's" >&2
+      exit 1
+    fi
+  done
+  printf 'summary windowed_sum %s, %s lines: -w 1 %s s (%sx the baseline time), -w 2 %s s (%sx); baseline %s s on one thread; %s windows\n' \
+    "$name" "$wn" "$(field "$ws1" seconds)" "$(ratio "$(field "$ws1" seconds)" "$(field "$wb" seconds)")" \
+    "$(field "$ws2" seconds)" "$(ratio "$(field "$ws2" seconds)" "$(field "$wb" seconds)")" \
+    "$(field "$wb" seconds)" "$(field "$wb" windows)"
+}
+windowed tumbling --window tumbling --length-ms 10000
+windowed sliding --window sliding --length-ms 10000 --slide-ms 2000
+windowed session --window session --gap-ms 10000
+
+# windowed_sum's peak memory as the input grows (lines made in memory by the
+# benchmark's own source, same density of event time, so windows keep closing).
+if [[ "${WINDOWED_MEMORY:-1}" != 0 ]]; then
+  for n in 1000000 3000000 10000000; do
+    run wm windowed_sum --records "$n" --window tumbling --length-ms 10000 -w 1
+    printf 'summary windowed_sum memory, tumbling, %s lines: peak RSS %s MiB\n' "$n" \
+      "$(field "$wm" peak_rss_mb)"
+  done
+fi
