@@ -538,4 +538,18 @@ inline std::vector<Case> standard_cases() {
   return cases;
 }
 
+// Calls f(case, workers) for every case at 1, 2 and 3 workers, naming both in failures.
+template <class F>
+void for_each_run(const std::vector<Case>& cases, F&& f) {
+  for (const Case& c : cases) {
+    CAPTURE(c.shape);
+    CAPTURE(c.epoch_length);
+    CAPTURE(c.max_delay);
+    for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+      CAPTURE(workers);
+      f(c, workers);
+    }
+  }
+}
+
 }  // namespace window_test

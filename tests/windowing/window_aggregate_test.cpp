@@ -79,74 +79,66 @@ TEST_CASE("windowed aggregates match the definitions for every windower at 1, 2,
   const std::uint64_t seed = test_seed();
   INFO("seed " << seed << " (rerun with SLUICE_SEED=" << seed << ")");
   const Parts parts = random_events(seed, 4, 250, 7, 12);
-  for (const Case& c : standard_cases()) {
-    CAPTURE(c.shape);
-    CAPTURE(c.epoch_length);
-    CAPTURE(c.max_delay);
+  for_each_run(standard_cases(), [&](const Case& c, std::uint32_t workers) {
     const auto stamps = reference_stamps(parts, c.epoch_length, c.max_delay);
     const auto windows = reference_windows(stamps, c.shape, c.epoch_length);
     REQUIRE(std::count_if(stamps.begin(), stamps.end(), [](auto& s) { return s.late; }) > 0);
     REQUIRE(windows.size() > 20);
-    for (std::uint32_t workers = 1; workers <= 3; ++workers) {
-      CAPTURE(workers);
-      const Sinks s = run_aggregates(parts, c, workers);
-      check_outputs(s.count,
-                    closing_rows<std::uint64_t>(
-                        windows, [](const Window& v) { return std::uint64_t{v.size()}; }),
-                    windows, stamps, "count_window");
-      check_outputs(s.sum,
-                    closing_rows<std::uint64_t>(windows,
-                                                [](const Window& v) {
-                                                  std::uint64_t sum = 0;
-                                                  for (const Ev& e : v) sum += e.id;
-                                                  return sum;
-                                                }),
-                    windows, stamps, "fold_window");
+    const Sinks s = run_aggregates(parts, c, workers);
+    check_outputs(s.count,
+                  closing_rows<std::uint64_t>(
+                      windows, [](const Window& v) { return std::uint64_t{v.size()}; }),
+                  windows, stamps, "count_window");
+    check_outputs(s.sum,
+                  closing_rows<std::uint64_t>(windows,
+                                              [](const Window& v) {
+                                                std::uint64_t sum = 0;
+                                                for (const Ev& e : v) sum += e.id;
+                                                return sum;
+                                              }),
+                  windows, stamps, "fold_window");
 #if WINDOW_TEST_CAPTURING
-      check_outputs(
-          s.max,
-          closing_rows<Ev>(windows,
-                           [](const Window& v) { return *std::max_element(v.begin(), v.end()); }),
-          windows, stamps, "max_window");
-      check_outputs(s.min,
-                    closing_rows<Ev>(windows,
-                                     [](const Window& v) {
-                                       return *std::min_element(v.begin(), v.end(),
-                                                                [](const Ev& a, const Ev& b) {
-                                                                  return min_by(a) < min_by(b);
-                                                                });
-                                     }),
-                    windows, stamps, "min_window");
+    check_outputs(
+        s.max,
+        closing_rows<Ev>(windows,
+                         [](const Window& v) { return *std::max_element(v.begin(), v.end()); }),
+        windows, stamps, "max_window");
+    check_outputs(s.min,
+                  closing_rows<Ev>(windows,
+                                   [](const Window& v) {
+                                     return *std::min_element(v.begin(), v.end(),
+                                                              [](const Ev& a, const Ev& b) {
+                                                                return min_by(a) < min_by(b);
+                                                              });
+                                   }),
+                  windows, stamps, "min_window");
 #endif
-      check_outputs(s.reduce,
-                    closing_rows<Ev>(windows,
-                                     [](const Window& v) {
-                                       Ev acc = v.front();
-                                       for (std::size_t i = 1; i < v.size(); ++i)
-                                         acc = reduce_evs(acc, v[i]);
-                                       return acc;
-                                     }),
-                    windows, stamps, "reduce_window");
-      // Collected values must come sorted by time; equal times may come in any order
-      // (they arrive from different partitions), so compare them sorted by id too.
-      auto collected = s.collect;
-      std::size_t unsorted = 0;
-      auto rows = collected.down_rows();
-      for (auto& row : rows) {
-        auto& values = std::get<3>(row);
-        unsorted += !std::is_sorted(values.begin(), values.end(),
-                                    [](const Ev& a, const Ev& b) { return a.t < b.t; });
-        std::sort(values.begin(), values.end(), [](const Ev& a, const Ev& b) {
-          return std::tie(a.t, a.id) < std::tie(b.t, b.id);
-        });
-      }
-      CHECK(unsorted == 0);
-      check_same_rows(rows,
-                      closing_rows<std::vector<Ev>>(windows, [](const Window& v) { return v; }),
-                      "collect_window down");
-      check_same_rows(collected.meta_rows(), reference_meta(windows), "collect_window meta");
+    check_outputs(s.reduce,
+                  closing_rows<Ev>(windows,
+                                   [](const Window& v) {
+                                     Ev acc = v.front();
+                                     for (std::size_t i = 1; i < v.size(); ++i)
+                                       acc = reduce_evs(acc, v[i]);
+                                     return acc;
+                                   }),
+                  windows, stamps, "reduce_window");
+    // Collected values must come sorted by time; equal times may come in any order
+    // (they arrive from different partitions), so compare them sorted by id too.
+    auto collected = s.collect;
+    std::size_t unsorted = 0;
+    auto rows = collected.down_rows();
+    for (auto& row : rows) {
+      auto& values = std::get<3>(row);
+      unsorted += !std::is_sorted(values.begin(), values.end(),
+                                  [](const Ev& a, const Ev& b) { return a.t < b.t; });
+      std::sort(values.begin(), values.end(),
+                [](const Ev& a, const Ev& b) { return std::tie(a.t, a.id) < std::tie(b.t, b.id); });
     }
-  }
+    CHECK(unsorted == 0);
+    check_same_rows(rows, closing_rows<std::vector<Ev>>(windows, [](const Window& v) { return v; }),
+                    "collect_window down");
+    check_same_rows(collected.meta_rows(), reference_meta(windows), "collect_window meta");
+  });
 }
 
 TEST_CASE("collect_window sorts by time and keeps arrival order among equal times") {
