@@ -183,3 +183,31 @@ TEST_CASE("max_window and min_window pick by their projection, the first of equa
   }
 }
 #endif
+
+#if WINDOW_TEST_CAPTURING
+TEST_CASE("windowed aggregates take functions that capture") {
+  const std::vector<Ev> events = {{10, 1, 1}, {20, 1, 2}, {30, 2, 3}, {150, 1, 4}};
+  const std::uint64_t weight = 10;
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    Dataflow flow("capture");
+    const window::EventClock clock{Millis(100), Millis(0)};
+    auto keyed = keyed_events(flow, {events}, clock);
+    const window::TumblingWindower windower(Millis(100));
+    auto folded = sink_streams(
+        "fold", window::fold_window(
+                    "fold", keyed, clock, windower, [weight] { return weight; },
+                    [weight](std::uint64_t acc, const Ev& e) { return acc + weight * e.id; }));
+    auto reduced = sink_streams(
+        "reduce", window::reduce_window("reduce", keyed, clock, windower, [weight](Ev a, Ev b) {
+          return Ev{a.t, a.key, a.id + weight * b.id};
+        }));
+    run(flow, workers_config(workers));
+    const WindowMeta w0{0, at(0), at(100)}, w1{1, at(100), at(200)};
+    check_same_rows(folded.down_rows(), {{0, 1, w0, 40}, {0, 2, w0, 40}, {1, 1, w1, 50}}, "fold");
+    check_same_rows(
+        reduced.down_rows(),
+        {{0, 1, w0, Ev{10, 1, 21}}, {0, 2, w0, Ev{30, 2, 3}}, {1, 1, w1, Ev{150, 1, 4}}}, "reduce");
+  }
+}
+#endif
