@@ -17,9 +17,11 @@
 #pragma once
 
 #include <cstdint>
+#include <ostream>
 #include <utility>
 
 #include <sluice/engine/epoch.hpp>
+#include <sluice/engine/error.hpp>
 #include <sluice/engine/run_config.hpp>
 #include <sluice/windowing/windower.hpp>
 
@@ -36,6 +38,12 @@ struct Timed {
     std::int64_t ms = time.time_since_epoch().count();
     a(value, ms, late);
     time = EventTime(Millis(ms));
+  }
+  // For error reports: "<value> @<ms>" (and " late").
+  friend std::ostream& operator<<(std::ostream& os, const Timed& t) {
+    os << render(t.value) << " @" << t.time.time_since_epoch().count();
+    if (t.late) os << " late";
+    return os;
   }
 };
 

@@ -86,7 +86,7 @@ class EventTimeStamp {
       const EventTime t = sluice::detail::call_user(time_of_, record);
       return Out{std::move(record), t, false};
     } else {
-      return time_of_(std::move(record));
+      return sluice::detail::call_user(time_of_, record);  // a by-value parameter copies
     }
   }
   void place(Epoch epoch, Out&& timed) {

@@ -45,6 +45,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -129,12 +130,25 @@ inline constexpr bool kSessions = std::is_same_v<W, SessionWindower>;
 template <class W>
 inline constexpr bool kSliding = std::is_same_v<W, SlidingWindower>;
 
-// One open window of a key, and its logic.
+// One open window of a key, and its logic. Move-assignable even when the logic is not
+// (a lambda with captures inside it): assignment rebuilds the logic in place.
 template <class Logic>
 struct OpenWindow {
   Window window;
   Epoch close;  // the epoch of end - 1: the window closes once the frontier passes it
   Logic logic;
+
+  OpenWindow(Window w, Epoch c, Logic&& l) : window(w), close(c), logic(std::move(l)) {}
+  OpenWindow(OpenWindow&&) = default;
+  OpenWindow& operator=(OpenWindow&& other) noexcept(std::is_nothrow_move_constructible_v<Logic>) {
+    if (this != &other) {
+      window = other.window;
+      close = other.close;
+      std::destroy_at(&logic);
+      std::construct_at(&logic, std::move(other.logic));
+    }
+    return *this;
+  }
 };
 template <class Logic>
 using OpenWindows = boost::container::small_vector<OpenWindow<Logic>, 1>;
@@ -189,9 +203,7 @@ class WindowOp {
           to_late.give(std::pair<K, V>(std::move(kv.first), std::move(v.value)));
           return;
         }
-        auto it = state_.find_or_make(kv.first, [] { return Opens{}; });
-        add(it, v, to_down, at);
-        state_.changed(it);
+        add(kv.first, v, to_down, at);
       });
     });
     close_passed(ctx, down);
@@ -236,14 +248,23 @@ class WindowOp {
     it->second.keys.push_back(key);
   }
 
+  // Gives the value to its key's windows; a value in no window (in a sliding
+  // windower's gap) leaves no state behind.
   template <class At>
-  void add(iterator it, Timed<V>& v, Session<Down>& to_down, const At& at) {
-    Opens& opens = State::value(it);
-    const K& key = it->first;
+  void add(const K& key_in, Timed<V>& v, Session<Down>& to_down, const At& at) {
+    iterator it = state_.end();
+    auto find = [&] {
+      if (it == state_.end()) it = state_.find_or_make(key_in, [] { return Opens{}; });
+      return it;
+    };
     if constexpr (kSessions<W>) {
-      add_to_session(key, opens, v, to_down, at);
+      find();
+      add_to_session(it->first, State::value(it), v, to_down, at);
     } else {
       windower_.for_each_window(v.time, [&](const Window& w) {
+        find();
+        const K& key = it->first;
+        Opens& opens = State::value(it);
         auto o = std::find_if(opens.begin(), opens.end(),
                               [&](const Open& x) { return x.window.start == w.start; });
         if (o == opens.end()) {
@@ -260,6 +281,7 @@ class WindowOp {
         }
       });
     }
+    if (it != state_.end()) state_.changed(it);
   }
 
   template <class At>
