@@ -46,7 +46,7 @@ JoinInput join_events(std::uint64_t seed, std::int64_t epoch_length) {
   for (int side = 0; side < 2; ++side) {
     for (std::size_t p = 0; p < 2; ++p) {
       std::int64_t base = uniform(-10, 100);
-      for (std::uint64_t i = 0; i < 150; ++i) {
+      for (std::uint64_t i = 0; i < 100; ++i) {
         base += uniform(0, 12);
         std::int64_t t = base + uniform(-10, 10);
         if (rng() % 30 == 0) t -= uniform(50, 100);
