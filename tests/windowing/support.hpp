@@ -56,7 +56,7 @@ inline std::int64_t ms_of(EventTime t) {
 inline Epoch epoch_at(std::int64_t ms, std::int64_t length) {
   return ms <= 0 ? 0 : static_cast<Epoch>(ms / length);
 }
-// floor(a / b) for b > 0, written as a loop-free definition for the references.
+// floor(a / b) for b > 0.
 inline std::int64_t floor_of(std::int64_t a, std::int64_t b) {
   const std::int64_t q = a / b;
   return q * b > a ? q - 1 : q;
@@ -107,7 +107,7 @@ class VectorSource final : public io::FixedPartitionedSource<T> {
   std::unique_ptr<io::SourcePartition<T>> build_part(const std::string&, const std::string& part,
                                                      std::optional<std::string> state) override {
     const std::size_t p = std::stoul(part.substr(1));
-    return std::make_unique<Partition>(&parts_->at(p), state ? std::stoul(*state) : 0, per_batch_);
+    return std::make_unique<Partition>(parts_, p, state ? std::stoul(*state) : 0, per_batch_);
   }
   static std::string part_name(std::size_t p) {
     std::string digits = std::to_string(p);
@@ -117,8 +117,9 @@ class VectorSource final : public io::FixedPartitionedSource<T> {
  private:
   class Partition final : public io::SourcePartition<T> {
    public:
-    Partition(const std::vector<T>* items, std::size_t next, std::size_t per_batch)
-        : items_(items), next_(next), per_batch_(per_batch) {}
+    Partition(std::shared_ptr<const std::vector<std::vector<T>>> parts, std::size_t p,
+              std::size_t next, std::size_t per_batch)
+        : parts_(std::move(parts)), items_(&parts_->at(p)), next_(next), per_batch_(per_batch) {}
     bool next_batch(std::vector<T>& out) override {
       for (std::size_t n = 0; n < per_batch_ && next_ < items_->size(); ++n) {
         out.push_back((*items_)[next_++]);
@@ -128,6 +129,7 @@ class VectorSource final : public io::FixedPartitionedSource<T> {
     std::string snapshot() override { return std::to_string(next_); }
 
    private:
+    std::shared_ptr<const std::vector<std::vector<T>>> parts_;
     const std::vector<T>* items_;
     std::size_t next_;
     std::size_t per_batch_;
