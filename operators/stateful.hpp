@@ -47,9 +47,6 @@ struct emitter_parts<Emitter<K, U>> {
 template <class L>
 using logic_output_t = typename emitter_parts<arg_t<decltype(&L::on_item), 1>>::output;
 
-template <class Build>
-using builder_state_t = typename optional_value<arg_t<Build, arity_v<Build> - 1>>::type;
-
 template <class K, class V, class U, class Build>
 struct LogicPolicy {
   using S = builder_state_t<Build>;

@@ -49,4 +49,8 @@ struct optional_value<std::optional<T>> {
   using type = T;
 };
 
+// The state type S of a logic builder whose last parameter is std::optional<S>.
+template <class Build>
+using builder_state_t = typename optional_value<arg_t<Build, arity_v<Build> - 1>>::type;
+
 }  // namespace sluice::detail

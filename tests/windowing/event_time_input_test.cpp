@@ -200,10 +200,9 @@ TEST_CASE("a parsing time_of gives each record the time and value it returns") {
   }
 }
 
-TEST_CASE("a parsing time_of that takes its record by value and throws still names the record" *
-          doctest::skip()) {
-  // Reported: event_time_input moves the record into a by-value time_of, so the error
-  // renders the moved-from string ("") instead of the line.
+TEST_CASE("a parsing time_of that takes its record by value and throws still names the record") {
+  // A regression test: the record used to be moved into a by-value time_of, so the
+  // error rendered the moved-from string ("").
   Dataflow flow("parse");
   auto events = window::event_time_input(
       flow, "in", VectorSource<std::string>({{"oops"}}), window::EventClock{},

@@ -24,19 +24,9 @@
 
 #include <doctest/doctest.h>
 
-// First: <sluice/sluice.hpp> (through it) brings operators/stateful.hpp, which
-// windowing/window.hpp needs but does not include (reported; issue 4 tests).
 #include "../engine/support.hpp"
 
 #include <sluice/windowing/windowing.hpp>
-
-// Window logics that are not move-assignable (max_window and min_window, whose reducer
-// lambda captures `by`; any capturing user function) do not compile yet: OpenWindows
-// erases windows by move assignment (reported). Build with -DWINDOW_TEST_CAPTURING=1
-// once fixed to compile the tests that use them.
-#ifndef WINDOW_TEST_CAPTURING
-#define WINDOW_TEST_CAPTURING 0
-#endif
 
 namespace window_test {
 

@@ -51,10 +51,8 @@ Sinks run_aggregates(const Parts& parts, const Case& c, std::uint32_t workers) {
                                     "sum", keyed, clock, windower, [] { return std::uint64_t{0}; },
                                     [](std::uint64_t acc, const Ev& e) { return acc + e.id; },
                                     [](std::uint64_t a, std::uint64_t b) { return a + b; }));
-#if WINDOW_TEST_CAPTURING
     s.max = sink_streams("max", window::max_window("max", keyed, clock, windower));
     s.min = sink_streams("min", window::min_window("min", keyed, clock, windower, min_by));
-#endif
     s.reduce =
         sink_streams("reduce", window::reduce_window("reduce", keyed, clock, windower, reduce_evs));
     s.collect = sink_streams("collect", window::collect_window("collect", keyed, clock, windower));
@@ -97,7 +95,6 @@ TEST_CASE("windowed aggregates match the definitions for every windower at 1, 2,
                                                 return sum;
                                               }),
                   windows, stamps, "fold_window");
-#if WINDOW_TEST_CAPTURING
     check_outputs(
         s.max,
         closing_rows<Ev>(windows,
@@ -112,7 +109,6 @@ TEST_CASE("windowed aggregates match the definitions for every windower at 1, 2,
                                                               });
                                    }),
                   windows, stamps, "min_window");
-#endif
     check_outputs(s.reduce,
                   closing_rows<Ev>(windows,
                                    [](const Window& v) {
@@ -161,7 +157,6 @@ TEST_CASE("collect_window sorts by time and keeps arrival order among equal time
   }
 }
 
-#if WINDOW_TEST_CAPTURING
 TEST_CASE("max_window and min_window pick by their projection, the first of equals winning") {
   // Values of key 1 in epoch order (epochs of 100 ms): projections (value % 10)
   // 7, 9, 2, 9, 2, 5: the first 9 (events[1]) is the max, the first 2 (events[2]) the min.
@@ -182,9 +177,7 @@ TEST_CASE("max_window and min_window pick by their projection, the first of equa
     check_same_rows(min.down_rows(), {{9, 1, w0, events[2]}}, "min");
   }
 }
-#endif
 
-#if WINDOW_TEST_CAPTURING
 TEST_CASE("windowed aggregates take functions that capture") {
   const std::vector<Ev> events = {{10, 1, 1}, {20, 1, 2}, {30, 2, 3}, {150, 1, 4}};
   const std::uint64_t weight = 10;
@@ -210,4 +203,3 @@ TEST_CASE("windowed aggregates take functions that capture") {
         {{0, 1, w0, Ev{10, 1, 21}}, {0, 2, w0, Ev{30, 2, 3}}, {1, 1, w1, Ev{150, 1, 4}}}, "reduce");
   }
 }
-#endif
