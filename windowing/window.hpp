@@ -211,7 +211,10 @@ class WindowOp {
 
   State& state() { return state_; }
 
-  // The snapshot of one key's windows, and its inverse (for recovery).
+  // The snapshot of one key's windows, and its inverse (for recovery). restore() only
+  // rebuilds the windows: a resume that installs them in state() must also register
+  // each window's close epoch (close_later) with a capability at the resume epoch —
+  // the recovery issue wires this.
   WindowsSnapshot<S> snapshot(const Opens& opens) const {
     WindowsSnapshot<S> out;
     for (const Open& o : opens) out.emplace_back(o.window, o.logic.snapshot());
