@@ -59,7 +59,7 @@ class EventTimeStamp {
       Out timed = make(record);
       const Watermark::Stamp s = part.watermark.stamp(timed.time);
       timed.late = s.late;
-      place(std::max(s.epoch, cap.epoch()), std::move(timed));
+      place(std::max(s.epoch, cap.epoch()), std::move(timed), batch.size());
     });
     for (auto& [epoch, items] : buckets_) {
       if (items.empty()) continue;
@@ -89,14 +89,17 @@ class EventTimeStamp {
       return sluice::detail::call_user(time_of_, record);  // a by-value parameter copies
     }
   }
-  void place(Epoch epoch, Out&& timed) {
+  // A new bucket reserves the whole batch (most batches are one epoch): no regrowth.
+  void place(Epoch epoch, Out&& timed, std::size_t batch_size) {
     for (auto& [e, items] : buckets_) {
       if (e == epoch) {
         items.push_back(std::move(timed));
         return;
       }
     }
-    buckets_.emplace_back(epoch, std::vector<Out>{}).second.push_back(std::move(timed));
+    auto& items = buckets_.emplace_back(epoch, std::vector<Out>{}).second;
+    items.reserve(batch_size);
+    items.push_back(std::move(timed));
   }
 
   EventClock clock_;

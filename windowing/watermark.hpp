@@ -33,22 +33,26 @@ class Watermark {
 
   // Classifies a record with event time t and advances the watermark.
   Stamp stamp(EventTime t) {
-    if (max_seen_ && t < *max_seen_ - max_delay_) return Stamp{hold_epoch(), true};
-    if (!max_seen_ || t > *max_seen_) max_seen_ = t;
+    if (seen_ && t < max_seen_ - max_delay_) return Stamp{hold_epoch(), true};
+    if (!seen_ || t > max_seen_) max_seen_ = t;
+    seen_ = true;
     return Stamp{epoch_of(t), false};
   }
 
   std::optional<EventTime> watermark() const {
-    if (!max_seen_) return std::nullopt;
-    return *max_seen_ - max_delay_;
+    if (!seen_) return std::nullopt;
+    return max_seen_ - max_delay_;
   }
-  Epoch hold_epoch() const { return max_seen_ ? epoch_of(*max_seen_ - max_delay_) : 0; }
+  Epoch hold_epoch() const { return seen_ ? epoch_of(max_seen_ - max_delay_) : 0; }
   Epoch epoch_of(EventTime t) const { return epochs_.epoch_of(t); }
 
  private:
   EpochMap epochs_;
   Millis max_delay_;
-  std::optional<EventTime> max_seen_;
+  // The largest time read so far, once seen_ (a plain pair rather than an optional,
+  // which GCC 12 warns about as maybe-uninitialized).
+  EventTime max_seen_{};
+  bool seen_ = false;
 };
 
 }  // namespace sluice::window

@@ -150,8 +150,10 @@ struct OpenWindow {
     return *this;
   }
 };
-template <class Logic>
-using OpenWindows = boost::container::small_vector<OpenWindow<Logic>, 1>;
+// A key's open windows: inline up to what a record usually keeps open (a sliding
+// windower: several; tumbling and sessions: one), on the heap beyond.
+template <class Logic, std::size_t Inline>
+using OpenWindows = boost::container::small_vector<OpenWindow<Logic>, Inline>;
 
 // A key's windows as a snapshot holds them: (window, the logic's snapshot).
 template <class S>
@@ -163,7 +165,7 @@ class WindowOp {
   using Logic = std::remove_cvref_t<typename sluice::detail::callable_traits<Build>::result>;
   using S = sluice::detail::builder_state_t<Build>;
   using Open = OpenWindow<Logic>;
-  using Opens = OpenWindows<Logic>;
+  using Opens = OpenWindows<Logic, kSliding<W> ? 8 : 1>;
   using State = KeyedState<K, Opens>;
   using iterator = typename State::iterator;
   using Down = std::pair<K, Windowed<O>>;
@@ -196,10 +198,13 @@ class WindowOp {
     stash_.run(ctx, ctx.input(ports_.in), [&](std::vector<In>& items, const auto& at) {
       auto to_down = down.session(at);
       auto to_late = late.session(at);
+      // A time before the batch's epoch starts (epoch(time) < epoch) may be in closed
+      // windows; epoch 0 also holds every earlier time.
       const Epoch epoch = to_down.epoch();
+      const EventTime starts = epoch == 0 ? EventTime::min() : epochs_.start_of(epoch);
       sluice::detail::each_item(items, [&](In& kv) {
         Timed<V>& v = kv.second;
-        if (v.late || epochs_.epoch_of(v.time) < epoch) {
+        if (v.late || v.time < starts) {
           to_late.give(std::pair<K, V>(std::move(kv.first), std::move(v.value)));
           return;
         }
