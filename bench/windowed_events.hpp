@@ -27,6 +27,7 @@
 
 #include <sluice/engine/key_hash.hpp>
 
+#include "../examples/event_line.hpp"
 #include "bench_util.hpp"
 
 namespace bench::windowed {
@@ -104,34 +105,10 @@ class EventMaker {
   FastMod keys_;
 };
 
-// One parsed line `event_ms,key,value`; the key views the line.
-struct Event {
-  std::int64_t ms = 0;
-  std::string_view key;
-  std::int64_t value = 0;
-};
-
-inline std::int64_t parse_int(std::string_view field, const char* what) {
-  std::int64_t v = 0;
-  const auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), v);
-  if (ec != std::errc() || end != field.data() + field.size() || field.empty()) {
-    throw std::invalid_argument(std::string(what) + " is not an integer: '" + std::string(field) +
-                                "' (lines are event_ms,key,value)");
-  }
-  return v;
-}
-
-// "event_ms,key,value" -> the event; throws std::invalid_argument for a malformed line
-// (what examples/windowed_sum accepts).
+// One parsed line (the contract's parser, examples/event_line.hpp).
+using Event = windowed_sum::EventLine;
 inline Event parse_event(std::string_view line) {
-  const std::size_t c1 = line.find(',');
-  const std::size_t c2 = c1 == std::string_view::npos ? c1 : line.find(',', c1 + 1);
-  if (c2 == std::string_view::npos || line.find(',', c2 + 1) != std::string_view::npos) {
-    throw std::invalid_argument("expected 3 comma-separated fields: event_ms,key,value");
-  }
-  if (c2 == c1 + 1) throw std::invalid_argument("the key is empty");
-  return Event{parse_int(line.substr(0, c1), "event_ms"), line.substr(c1 + 1, c2 - c1 - 1),
-               parse_int(line.substr(c2 + 1), "value")};
+  return windowed_sum::parse_event_line(line);
 }
 
 // The windowing flags (the contract program's, examples/windowed_sum.cpp).

@@ -44,14 +44,7 @@ struct Event {
   }
 };
 
-struct CountSum {
-  std::uint64_t count = 0;
-  std::int64_t sum = 0;
-  template <class A>
-  void serialize(A& a) {
-    a(count, sum);
-  }
-};
+using windowed_sum::CountSum;
 
 // The generated workload as a source: one partition whose batches are the next
 // kBatch lines; its snapshot is the index of the next line.

@@ -27,6 +27,8 @@
 #include <sluice/io/file_source.hpp>
 #include <sluice/sluice.hpp>
 
+#include "event_line.hpp"
+
 namespace {
 
 namespace window = sluice::window;
@@ -42,40 +44,16 @@ struct Event {
   }
 };
 
-std::int64_t parse_int(std::string_view field, const char* what) {
-  std::int64_t v = 0;
-  const auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), v);
-  if (ec != std::errc() || end != field.data() + field.size() || field.empty()) {
-    throw std::invalid_argument(std::string(what) + " is not an integer: '" + std::string(field) +
-                                "' (lines are event_ms,key,value)");
-  }
-  return v;
-}
-
 // "event_ms,key,value" -> the event with its time; throws for a malformed line.
 window::Timed<Event> parse(std::string&& line) {
-  const std::size_t c1 = line.find(',');
-  const std::size_t c2 = c1 == std::string::npos ? c1 : line.find(',', c1 + 1);
-  if (c2 == std::string::npos || line.find(',', c2 + 1) != std::string::npos) {
-    throw std::invalid_argument("expected 3 comma-separated fields: event_ms,key,value");
-  }
-  const std::string_view view(line);
-  const std::int64_t ms = parse_int(view.substr(0, c1), "event_ms");
-  const std::int64_t value = parse_int(view.substr(c2 + 1), "value");
-  if (c2 == c1 + 1) throw std::invalid_argument("the key is empty");
-  Event e{std::move(line), static_cast<std::uint32_t>(c1 + 1), static_cast<std::uint32_t>(c2),
-          value};
-  return {std::move(e), window::EventTime(window::Millis(ms)), false};
+  const windowed_sum::EventLine parsed = windowed_sum::parse_event_line(line);
+  const auto key_begin = static_cast<std::uint32_t>(parsed.key.data() - line.data());
+  const auto key_end = static_cast<std::uint32_t>(key_begin + parsed.key.size());
+  const window::EventTime time{window::Millis(parsed.ms)};
+  return {Event{std::move(line), key_begin, key_end, parsed.value}, time, false};
 }
 
-struct CountSum {
-  std::uint64_t count = 0;
-  std::int64_t sum = 0;
-  template <class A>
-  void serialize(A& a) {
-    a(count, sum);
-  }
-};
+using windowed_sum::CountSum;
 
 }  // namespace
 
