@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <ostream>
+#include <string>
 #include <utility>
 
 #include <sluice/engine/epoch.hpp>
@@ -62,6 +63,8 @@ struct EventClock {
   Millis max_delay{0};
   // Throws ConfigError for a non-positive epoch_length or a negative max_delay.
   void validate() const;
+  // validate(), with the error prefixed by "step '<step_path>': ".
+  void validate_for(const std::string& step_path) const;
   EpochMap epochs(const RunConfig&) const { return EpochMap{epoch_length}; }
 };
 
@@ -74,6 +77,14 @@ inline void EventClock::validate() const {
   if (max_delay.count() < 0) {
     throw ConfigError("an event clock's max_delay must not be negative (got " +
                       std::to_string(max_delay.count()) + " ms)");
+  }
+}
+
+inline void EventClock::validate_for(const std::string& step_path) const {
+  try {
+    validate();
+  } catch (const ConfigError& e) {
+    throw ConfigError("step '" + step_path + "': " + e.what());
   }
 }
 

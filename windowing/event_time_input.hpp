@@ -114,11 +114,7 @@ requires std::derived_from<S, io::FixedPartitionedSource<typename S::value_type>
 auto event_time_input(const Dataflow& flow, std::string id, std::shared_ptr<S> source,
                       EventClock clock, F time_of, io::InputResume resume = {}) {
   using T = typename S::value_type;
-  try {
-    clock.validate();
-  } catch (const ConfigError& e) {
-    throw ConfigError("step '" + flow.name() + "." + id + "': " + e.what());
-  }
+  clock.validate_for(flow.name() + "." + id);
   return io::detail::fixed_input_stamped<T>(
       flow, std::move(id), std::shared_ptr<io::FixedPartitionedSource<T>>(std::move(source)),
       std::move(resume), [clock, time_of](const RunConfig&, Epoch) {

@@ -187,10 +187,8 @@ class WindowOp {
     OutputPort<std::pair<K, WindowMeta>> meta;
   };
 
-  WindowOp(OperatorContext& ctx, Ports ports, EpochMap epochs, W windower, Build build)
-      : ports_(ports), epochs_(epochs), windower_(windower), build_(std::move(build)) {
-    (void)ctx;
-  }
+  WindowOp(Ports ports, EpochMap epochs, W windower, Build build)
+      : ports_(ports), epochs_(epochs), windower_(windower), build_(std::move(build)) {}
 
   void operator()(OperatorContext& ctx) {
     auto down = ctx.output(ports_.down);
@@ -297,11 +295,9 @@ class WindowOp {
                       const At& at) {
     const Millis gap = windower_.gap();
     const EventTime t = v.time;
-    // Sessions i..j-1 are within `gap` of t: start - gap < t < end (end = last + gap).
-    std::size_t i = 0;
-    while (i < opens.size() && opens[i].window.end <= t) ++i;
-    std::size_t j = i;
-    while (j < opens.size() && opens[j].window.start - gap < t) ++j;
+    const auto [i, j] = detail::sessions_near(
+        opens, t, gap, [](const Open& o) { return o.window.start; },
+        [](const Open& o) { return o.window.end; });
     if (i == j) {
       const Window w{t, t + gap};
       const Epoch close = close_of(w);
@@ -390,20 +386,14 @@ WindowStreams<K, V, O> window(std::string id, const Stream<std::pair<K, Timed<V>
   using In = std::pair<K, Timed<V>>;
   using Op = detail::WindowOp<K, V, O, W, Build>;
   OperatorBuilder b(up, std::move(id));
-  if constexpr (requires { clock.validate(); }) {
-    try {
-      clock.validate();
-    } catch (const ConfigError& e) {
-      throw ConfigError("step '" + b.step_path() + "': " + e.what());
-    }
-  }
+  if constexpr (requires { clock.validate_for(b.step_path()); }) clock.validate_for(b.step_path());
   auto in = b.add_input(up, exchange([](const In& kv) -> const K& { return kv.first; }));
   auto [down_port, down] = b.template add_output<std::pair<K, Windowed<O>>>();
   auto [late_port, late] = b.template add_output<std::pair<K, V>>();
   auto [meta_port, meta] = b.template add_output<std::pair<K, WindowMeta>>();
   typename Op::Ports ports{in, down_port, late_port, meta_port};
   b.build([ports, clock, windower, builder](OperatorContext& ctx) {
-    return Op(ctx, ports, clock.epochs(ctx.config()), windower, builder);
+    return Op(ports, clock.epochs(ctx.config()), windower, builder);
   });
   return {down, late, meta};
 }

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <sluice/engine/error.hpp>
@@ -131,6 +132,21 @@ class SessionWindower {
   Millis gap_;
 };
 
+namespace detail {
+// In a key's sessions (sorted by start and disjoint), the range [i, j) of those time t
+// is closer than `gap` to: end(s) > t and start(s) - gap < t, where a session's end is
+// its last time + gap. Empty (i == j) when t starts a session of its own at i.
+template <class Sessions, class Start, class End>
+std::pair<std::size_t, std::size_t> sessions_near(const Sessions& sessions, EventTime t, Millis gap,
+                                                  Start start, End end) {
+  std::size_t i = 0;
+  while (i < sessions.size() && end(sessions[i]) <= t) ++i;
+  std::size_t j = i;
+  while (j < sessions.size() && start(sessions[j]) - gap < t) ++j;
+  return {i, j};
+}
+}  // namespace detail
+
 // One key's open sessions, sorted by start and disjoint.
 class SessionSet {
  public:
@@ -148,10 +164,9 @@ class SessionSet {
   // bridges, or starts one. Returns the index of the session now holding t; `merged`
   // receives the (former) indexes of sessions folded into it, in increasing order.
   std::size_t add(EventTime t, std::vector<std::size_t>* merged = nullptr) {
-    std::size_t i = 0;
-    while (i < sessions_.size() && sessions_[i].last + gap_ <= t) ++i;  // ends before t
-    std::size_t j = i;
-    while (j < sessions_.size() && sessions_[j].first - gap_ < t) ++j;  // overlaps t
+    const auto [i, j] = detail::sessions_near(
+        sessions_, t, gap_, [](const Session& s) { return s.first; },
+        [this](const Session& s) { return s.last + gap_; });
     if (i == j) {
       sessions_.insert(sessions_.begin() + static_cast<std::ptrdiff_t>(i), Session{t, t});
       return i;
