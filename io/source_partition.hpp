@@ -24,6 +24,16 @@ class StatelessSourcePartition {
   // and next_batch is not called again.
   virtual bool next_batch(std::vector<T>& out) = 0;
 
+  // What the source step calls: next_batch, except that `out` may hold on entry the
+  // records of an earlier batch, already consumed (read, or moved from). A partition
+  // may override it to reuse their storage (assign into a string, which keeps its
+  // capacity) instead of allocating per record; it must leave exactly its new records
+  // in `out`. The default clears `out` and calls next_batch.
+  virtual bool refill_batch(std::vector<T>& out) {
+    out.clear();
+    return next_batch(out);
+  }
+
   // When to call next_batch again, asked after every call that returned true:
   // nullopt (the default) = as soon as possible; a time = not before it (the source
   // sleeps until then, it does not spin).

@@ -1,21 +1,32 @@
-// KeyedState<K, V>: the per-key state of a keyed operator on one worker, in an
-// open-addressing hash map (absl::flat_hash_map, DESIGN.md "Performance"), plus the
+// KeyedState<K, V>: the per-key state of a keyed operator on one worker, plus the
 // change tracking the snapshot protocol needs: with track_changes() on, every key
 // created, changed or discarded since the last take_changes() is reported there once.
 //
+// Layout (DESIGN.md "Performance"): the entries {key, value} live in one dense vector;
+// an open-addressing index of 8-byte slots (32 bits of the key's hash, the entry's
+// position; linear probing, at most half full) finds them. 100,000 keys take a 2 MiB
+// index, so a lookup usually misses the cache once, on the entry. A batch loop hides
+// that miss too: for_each_prefetched hashes the batch's keys once and prefetches each
+// key's slot and then its entry a few records ahead of the one it applies.
+//
 // Keys are hashed with KeyHash<K> (the routing hash; every key type that can be
-// exchanged can be stored). Not thread-safe: one operator instance owns it.
+// exchanged can be stored). Iterators (and references to values) stay valid until the
+// next insertion or erasure. Not thread-safe: one operator instance owns it.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <memory>
 #include <optional>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
-#include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
 
 #include <sluice/engine/key_hash.hpp>
+#include <sluice/operators/detail/each_item.hpp>
 
 namespace sluice {
 
@@ -28,53 +39,136 @@ struct StateHash {
 
 template <class K, class V>
 class KeyedState {
-  struct Entry {
-    V value;
-    bool dirty = false;
-  };
-  using Map = absl::flat_hash_map<K, Entry, StateHash<K>>;
-
  public:
-  using iterator = typename Map::iterator;
+  struct Entry {
+    K first;
+    V second;
+    std::uint64_t hash;
+    bool dirty = false;
 
-  // The entry of `key`; make() builds its value when the key has none.
+    Entry(const K& k, V&& v, std::uint64_t h) : first(k), second(std::move(v)), hash(h) {}
+    // Moved, never copied, when the vector grows (a value may be move-only in fact
+    // while its type claims a copy constructor, as a small_vector of logics does).
+    Entry(const Entry&) = delete;
+    Entry(Entry&&) = default;
+    Entry& operator=(const Entry&) = delete;
+  };
+  // A position in the state: it->first is the key, value(it) the value.
+  class iterator {
+   public:
+    iterator() = default;
+    Entry* operator->() const { return e_; }
+    Entry& operator*() const { return *e_; }
+    bool operator==(const iterator&) const = default;
+
+   private:
+    friend class KeyedState;
+    explicit iterator(Entry* e) : e_(e) {}
+    Entry* e_ = nullptr;
+  };
+
+  KeyedState() { rebuild(kMinSlots); }
+
+  static std::uint64_t hash(const K& key) noexcept { return hash_key(key); }
+
+  // The entry of `key` (whose hash() is `h`); make() builds its value when the key has
+  // none.
+  template <class Make>
+  iterator find_or_make(const K& key, std::uint64_t h, Make&& make) {
+    std::size_t s = home(h);
+    for (;; s = (s + 1) & mask_) {
+      const Slot slot = slots_[s];
+      if (slot.index == kEmpty) break;
+      if (slot.tag == tag(h) && entries_[slot.index].first == key) {
+        return iterator(&entries_[slot.index]);
+      }
+    }
+    if ((entries_.size() + 1) * 2 > slots_.size()) {
+      if (entries_.size() >= kEmpty / 2)
+        throw std::length_error("more than 2^31 keys on one worker");
+      grow();
+      s = free_slot(h);
+    }
+    entries_.emplace_back(key, make(), h);
+    slots_[s] = Slot{tag(h), static_cast<std::uint32_t>(entries_.size() - 1)};
+    return iterator(&entries_.back());
+  }
   template <class Make>
   iterator find_or_make(const K& key, Make&& make) {
-    auto it = map_.find(key);
-    if (it == map_.end()) it = map_.emplace(key, Entry{make(), false}).first;
-    return it;
+    return find_or_make(key, hash(key), std::forward<Make>(make));
   }
-  iterator find(const K& key) { return map_.find(key); }
-  iterator end() { return map_.end(); }
-  static V& value(iterator it) { return it->second.value; }
+  iterator find(const K& key, std::uint64_t h) {
+    const std::size_t s = slot_of(key, h);
+    return s == kNone ? end() : iterator(&entries_[slots_[s].index]);
+  }
+  iterator find(const K& key) { return find(key, hash(key)); }
+  iterator end() { return iterator(); }
+  static V& value(iterator it) { return it->second; }
 
   // Marks the entry's value as changed (for the next take_changes()).
   void changed(iterator it) {
-    if (tracking_ && !it->second.dirty) {
-      it->second.dirty = true;
+    if (tracking_ && !it->dirty) {
+      it->dirty = true;
       dirty_.insert(it->first);
     }
   }
-  // Removes the entry; reported as discarded by the next take_changes().
+  // Removes the entry; reported as discarded by the next take_changes(). The last
+  // entry moves into its place.
   void erase(iterator it) {
     if (tracking_) dirty_.insert(it->first);
-    map_.erase(it);
+    erase_at(static_cast<std::size_t>(it.e_ - entries_.data()));
   }
   // Calls f(iterator) for every entry; removes those for which it returns true.
   template <class F>
   void erase_if(F&& f) {
-    for (auto it = map_.begin(); it != map_.end();) {
-      if (f(it)) {
-        erase(it++);
-      } else {
-        ++it;
+    // Backwards: erase() moves the last entry, already visited, into the hole.
+    for (std::size_t i = entries_.size(); i-- > 0;) {
+      iterator it(&entries_[i]);
+      if (f(it)) erase(it);
+    }
+  }
+
+  // Calls f(item, hash of key_of(item)) for every item of `items` in order, with the
+  // state of the item kAhead places later already being fetched into the cache. A throw
+  // from f names the item (as detail::each_item).
+  template <class T, class KeyOf, class F>
+  void for_each_prefetched(std::vector<T>& items, KeyOf&& key_of, F&& f) {
+    const std::size_t n = items.size();
+    hashes_.resize(n);
+    for (std::size_t i = 0; i < n; ++i) hashes_[i] = hash(key_of(std::as_const(items[i])));
+    for (std::size_t i = 0; i < n && i < 2 * kAhead; ++i) prefetch_slot(hashes_[i]);
+    for (std::size_t i = 0; i < n && i < kAhead; ++i) prefetch_entry(hashes_[i]);
+    const T* base = items.data();
+    detail::each_item(items, [&](T& item) {
+      const auto i = static_cast<std::size_t>(&item - base);
+      if (i + 2 * kAhead < n) prefetch_slot(hashes_[i + 2 * kAhead]);
+      if (i + kAhead < n) prefetch_entry(hashes_[i + kAhead]);
+      f(item, hashes_[i]);
+    });
+  }
+
+  // Hints that the entry of a key with hash `h` is needed soon: its slot now, and its
+  // entry if the slot is already cached (see for_each_prefetched).
+  void prefetch_slot(std::uint64_t h) const { __builtin_prefetch(&slots_[home(h)]); }
+  void prefetch_entry(std::uint64_t h) const {
+    for (std::size_t s = home(h);; s = (s + 1) & mask_) {
+      const Slot slot = slots_[s];
+      if (slot.index == kEmpty) return;
+      if (slot.tag == tag(h)) {
+        const char* e = reinterpret_cast<const char*>(&entries_[slot.index]);
+        __builtin_prefetch(e);
+        if constexpr (sizeof(Entry) > 64) __builtin_prefetch(e + sizeof(Entry) - 1);
+        return;
       }
     }
   }
 
-  std::size_t size() const { return map_.size(); }
-  bool empty() const { return map_.empty(); }
-  void reserve(std::size_t n) { map_.reserve(n); }
+  std::size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+  void reserve(std::size_t n) {
+    entries_.reserve(n);
+    if (n * 2 > slots_.size()) rebuild(capacity_for(n));
+  }
 
   // Starts change tracking (recovery turns it on; it costs one branch per update).
   void track_changes() { tracking_ = true; }
@@ -88,12 +182,12 @@ class KeyedState {
     std::vector<std::pair<K, std::optional<S>>> out;
     out.reserve(dirty_.size());
     for (const K& key : dirty_) {
-      auto it = map_.find(key);
-      if (it == map_.end()) {
+      auto it = find(key);
+      if (it == end()) {
         out.emplace_back(key, std::nullopt);
       } else {
-        it->second.dirty = false;
-        out.emplace_back(key, snapshot(std::as_const(it->second.value)));
+        it->dirty = false;
+        out.emplace_back(key, snapshot(std::as_const(it->second)));
       }
     }
     dirty_.clear();
@@ -101,7 +195,89 @@ class KeyedState {
   }
 
  private:
-  Map map_;
+  // tag: the hash's high 32 bits; a key's home slot is its tag's low bits, so moving
+  // slots (growth, erasure) never reads an entry.
+  struct Slot {
+    std::uint32_t tag;
+    std::uint32_t index;  // in entries_; kEmpty for a free slot
+  };
+  static constexpr std::uint32_t kEmpty = std::numeric_limits<std::uint32_t>::max();
+  static constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
+  static constexpr std::size_t kAhead = 8;
+  static constexpr std::size_t kMinSlots = 16;
+
+  static std::uint32_t tag(std::uint64_t h) { return static_cast<std::uint32_t>(h >> 32); }
+  std::size_t home(std::uint64_t h) const { return tag(h) & mask_; }
+  std::size_t home_of(Slot s) const { return s.tag & mask_; }
+
+  static std::size_t capacity_for(std::size_t n) {
+    std::size_t c = kMinSlots;
+    while (c < n * 2) c *= 2;
+    return c;
+  }
+
+  // The slot holding `key`, or kNone.
+  std::size_t slot_of(const K& key, std::uint64_t h) const {
+    for (std::size_t s = home(h);; s = (s + 1) & mask_) {
+      const Slot slot = slots_[s];
+      if (slot.index == kEmpty) return kNone;
+      if (slot.tag == tag(h) && entries_[slot.index].first == key) return s;
+    }
+  }
+  // The slot holding entry `index` (which is in the index).
+  std::size_t slot_at(std::size_t index) const {
+    std::size_t s = home(entries_[index].hash);
+    while (slots_[s].index != index) s = (s + 1) & mask_;
+    return s;
+  }
+  std::size_t free_slot(std::uint64_t h) const {
+    std::size_t s = home(h);
+    while (slots_[s].index != kEmpty) s = (s + 1) & mask_;
+    return s;
+  }
+
+  void grow() { rebuild(slots_.size() * 2); }
+  void rebuild(std::size_t capacity) {
+    slots_.assign(capacity, Slot{0, kEmpty});
+    mask_ = capacity - 1;
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      slots_[free_slot(entries_[i].hash)] =
+          Slot{tag(entries_[i].hash), static_cast<std::uint32_t>(i)};
+    }
+  }
+
+  void erase_at(std::size_t index) {
+    remove_slot(slot_at(index));
+    const std::size_t last = entries_.size() - 1;
+    if (index != last) {
+      slots_[slot_at(last)].index = static_cast<std::uint32_t>(index);
+      // Rebuilt in place: a value need not be move-assignable (a logic with a lambda).
+      std::destroy_at(&entries_[index]);
+      std::construct_at(&entries_[index], std::move(entries_[last]));
+    }
+    entries_.pop_back();
+  }
+  // Frees slot `hole`, shifting back the slots after it that would no longer be found
+  // (linear probing's deletion without tombstones).
+  void remove_slot(std::size_t hole) {
+    for (std::size_t s = (hole + 1) & mask_;; s = (s + 1) & mask_) {
+      const Slot slot = slots_[s];
+      if (slot.index == kEmpty) break;
+      // The slot may fill the hole unless its home lies cyclically in (hole, s].
+      const std::size_t h = home_of(slot);
+      const bool stays = hole <= s ? (hole < h && h <= s) : (hole < h || h <= s);
+      if (!stays) {
+        slots_[hole] = slot;
+        hole = s;
+      }
+    }
+    slots_[hole] = Slot{0, kEmpty};
+  }
+
+  std::vector<Entry> entries_;
+  std::vector<Slot> slots_;
+  std::size_t mask_ = 0;
+  std::vector<std::uint64_t> hashes_;  // for_each_prefetched's scratch
   absl::flat_hash_set<K, StateHash<K>> dirty_;
   bool tracking_ = false;
 };

@@ -117,6 +117,9 @@ class OutputHandle {
   Session<T> session(const InputBatch<U>& batch) {
     return Session<T>(out_, batch.epoch());
   }
+  // Whether any step reads this output: records given to an unread output are dropped,
+  // so an operator may skip making them.
+  bool connected() const { return out_.connected(); }
 
  private:
   detail::OperatorBase& op_;

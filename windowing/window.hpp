@@ -105,22 +105,34 @@ struct WindowStreams {
 };
 
 // What a window logic emits through: (key, Windowed{window, value}) at the epoch the
-// logic runs for. Valid only during the call it is passed to.
+// logic runs for. Valid only during the call it is passed to. The window's metadata is
+// worked out on first use (its id costs a division), so a logic that only folds a
+// value costs nothing here.
 template <class K, class O>
 class WindowEmitter {
  public:
-  WindowEmitter(Session<std::pair<K, Windowed<O>>>& session, const K& key, const WindowMeta& meta)
-      : session_(&session), key_(&key), meta_(meta) {}
+  // The id of window `w` under the windower at `windower`.
+  using IdOf = std::int64_t (*)(const void* windower, const Window& w);
+
+  WindowEmitter(Session<std::pair<K, Windowed<O>>>& session, const K& key, const Window& w,
+                const void* windower, IdOf id_of)
+      : session_(&session), key_(&key), window_(w), windower_(windower), id_of_(id_of) {}
   void operator()(O value) {
-    session_->give(std::pair<K, Windowed<O>>(*key_, Windowed<O>{meta_, std::move(value)}));
+    session_->give(std::pair<K, Windowed<O>>(*key_, Windowed<O>{window(), std::move(value)}));
   }
   const K& key() const { return *key_; }
-  const WindowMeta& window() const { return meta_; }
+  const WindowMeta& window() const {
+    if (!meta_) meta_ = WindowMeta{id_of_(windower_, window_), window_.start, window_.end};
+    return *meta_;
+  }
 
  private:
   Session<std::pair<K, Windowed<O>>>* session_;
   const K* key_;
-  WindowMeta meta_;
+  Window window_;
+  const void* windower_;
+  IdOf id_of_;
+  mutable std::optional<WindowMeta> meta_;
 };
 
 namespace detail {
@@ -129,6 +141,8 @@ template <class W>
 inline constexpr bool kSessions = std::is_same_v<W, SessionWindower>;
 template <class W>
 inline constexpr bool kSliding = std::is_same_v<W, SlidingWindower>;
+template <class W>
+inline constexpr bool kTumbling = std::is_same_v<W, TumblingWindower>;
 
 // One open window of a key, and its logic. Move-assignable even when the logic is not
 // (a lambda with captures inside it): assignment rebuilds the logic in place.
@@ -200,13 +214,13 @@ class WindowOp {
       // windows; epoch 0 also holds every earlier time.
       const Epoch epoch = to_down.epoch();
       const EventTime starts = epoch == 0 ? EventTime::min() : epochs_.start_of(epoch);
-      sluice::detail::each_item(items, [&](In& kv) {
+      state_.for_each_prefetched(items, key_of, [&](In& kv, std::uint64_t hash) {
         Timed<V>& v = kv.second;
         if (v.late || v.time < starts) {
           to_late.give(std::pair<K, V>(std::move(kv.first), std::move(v.value)));
           return;
         }
-        add(kv.first, v, to_down, at);
+        add(kv.first, hash, v, to_down, at);
       });
     });
     close_passed(ctx, down);
@@ -235,9 +249,12 @@ class WindowOp {
     std::vector<K> keys;
   };
 
+  static const K& key_of(const In& kv) { return kv.first; }
   Epoch close_of(const Window& w) const { return epochs_.epoch_of(w.end - Millis(1)); }
-  WindowMeta meta_of(const Window& w) const {
-    return WindowMeta{windower_.id_of(w), w.start, w.end};
+  Emit emitter(Session<Down>& to_down, const K& key, const Window& w) const {
+    return Emit(to_down, key, w, &windower_, [](const void* windower, const Window& x) {
+      return static_cast<const W*>(windower)->id_of(x);
+    });
   }
 
   // Registers `key` to be visited when the frontier passes `close`.
@@ -257,15 +274,30 @@ class WindowOp {
   // Gives the value to its key's windows; a value in no window (in a sliding
   // windower's gap) leaves no state behind.
   template <class At>
-  void add(const K& key_in, Timed<V>& v, Session<Down>& to_down, const At& at) {
+  void add(const K& key_in, std::uint64_t hash, Timed<V>& v, Session<Down>& to_down, const At& at) {
     iterator it = state_.end();
     auto find = [&] {
-      if (it == state_.end()) it = state_.find_or_make(key_in, [] { return Opens{}; });
+      if (it == state_.end()) it = state_.find_or_make(key_in, hash, [] { return Opens{}; });
       return it;
     };
     if constexpr (kSessions<W>) {
       find();
       add_to_session(it->first, State::value(it), v, to_down, at);
+    } else if constexpr (kTumbling<W>) {
+      // One window per time, usually open already: no division on that path.
+      find();
+      Opens& opens = State::value(it);
+      auto o = std::find_if(opens.begin(), opens.end(),
+                            [&](const Open& x) { return x.window.contains(v.time); });
+      if (o == opens.end()) {
+        const Window w = windower_.window_of(v.time);
+        const Epoch close = close_of(w);
+        opens.push_back(Open{w, close, build_(std::nullopt)});
+        o = opens.end() - 1;
+        close_later(it->first, close, at);
+      }
+      Emit emit = emitter(to_down, it->first, o->window);
+      o->logic.on_value(std::move(v.value), v.time, emit);
     } else {
       windower_.for_each_window(v.time, [&](const Window& w) {
         find();
@@ -279,7 +311,7 @@ class WindowOp {
           o = opens.end() - 1;
           close_later(key, close, at);
         }
-        Emit emit(to_down, key, meta_of(w));
+        Emit emit = emitter(to_down, key, w);
         if constexpr (kSliding<W>) {
           o->logic.on_value(std::as_const(v.value), v.time, emit);
         } else {
@@ -318,7 +350,7 @@ class WindowOp {
         close_later(key, close, at);
       }
     }
-    Emit emit(to_down, key, meta_of(opens[i].window));
+    Emit emit = emitter(to_down, key, opens[i].window);
     opens[i].logic.on_value(std::move(v.value), t, emit);
   }
 
@@ -328,6 +360,7 @@ class WindowOp {
     const Frontier& frontier = ctx.frontier(0);
     if (closing_.empty()) return;
     auto meta = ctx.output(ports_.meta);
+    const bool metas = meta.connected();
     while (!closing_.empty() && (frontier.empty() || closing_.begin()->first < frontier.least())) {
       auto node = closing_.extract(closing_.begin());
       const Epoch epoch = node.key();
@@ -335,24 +368,29 @@ class WindowOp {
       auto to_down = down.session(c.cap);
       auto to_meta = meta.session(c.cap);
       ctx.at_epoch(epoch, [&] {
-        for (const K& key : c.keys) close_key(key, epoch, to_down, to_meta);
+        state_.for_each_prefetched(
+            c.keys, [](const K& key) -> const K& { return key; },
+            [&](K& key, std::uint64_t hash) {
+              close_key(key, hash, epoch, to_down, metas ? &to_meta : nullptr);
+            });
       });
     }
   }
 
-  void close_key(const K& key, Epoch epoch, Session<Down>& to_down,
-                 Session<std::pair<K, WindowMeta>>& to_meta) {
-    auto it = state_.find(key);
+  // Closes the windows of `key` due at `epoch`; their meta records go to `to_meta`
+  // unless it is null (nobody reads the meta stream).
+  void close_key(const K& key, std::uint64_t hash, Epoch epoch, Session<Down>& to_down,
+                 Session<std::pair<K, WindowMeta>>* to_meta) {
+    auto it = state_.find(key, hash);
     if (it == state_.end()) return;  // closed already (a stale registration)
     Opens& opens = State::value(it);
     bool closed = false;
     sluice::detail::for_key(key, [&] {
       for (Open& o : opens) {
         if (o.close > epoch) continue;  // still open (a session that grew)
-        const WindowMeta m = meta_of(o.window);
-        Emit emit(to_down, key, m);
+        Emit emit = emitter(to_down, key, o.window);
         o.logic.on_close(emit);
-        to_meta.give(std::pair<K, WindowMeta>(key, m));
+        if (to_meta != nullptr) to_meta->give(std::pair<K, WindowMeta>(key, emit.window()));
         closed = true;
       }
     });

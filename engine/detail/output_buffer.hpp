@@ -32,6 +32,8 @@ class OutputBuffer final : public OutputPortBase {
   }
 
   void add_edge(std::unique_ptr<EdgePusher<T>> pusher) { edges_.push_back(std::move(pusher)); }
+  // Whether any step reads this output (edges are wired before the first activation).
+  bool connected() const { return !edges_.empty(); }
 
   // Per record: inlined, no virtual call, no allocation (buffers are reused or
   // reserved once per batch).

@@ -3,6 +3,10 @@
 
 #include <poll.h>
 
+#include <iterator>
+#include <string>
+#include <vector>
+
 namespace sluice::io::detail {
 
 namespace {
@@ -15,13 +19,33 @@ bool readable_now(int fd) {
 }  // namespace
 
 bool LinePartition::next_batch(std::vector<std::string>& out) {
-  if (reader_.finished()) return false;
+  std::vector<std::string> lines;
+  const bool more = refill_batch(lines);
+  out.insert(out.end(), std::make_move_iterator(lines.begin()),
+             std::make_move_iterator(lines.end()));
+  return more;
+}
+
+bool LinePartition::refill_batch(std::vector<std::string>& out) {
+  std::size_t n = 0;
+  const auto done = [&](bool more) {
+    out.resize(n);
+    return more;
+  };
+  if (reader_.finished()) return done(false);
   waiting_ = poll_ && !readable_now(reader_.fd());
-  if (waiting_) return true;
+  if (waiting_) return done(true);
   reader_.fill();
   std::string_view line;
-  while (reader_.next_line(line)) out.emplace_back(line);
-  return !reader_.finished();
+  while (reader_.next_line(line)) {
+    if (n < out.size()) {
+      out[n].assign(line);
+    } else {
+      out.emplace_back(line);
+    }
+    ++n;
+  }
+  return done(!reader_.finished());
 }
 
 std::optional<std::chrono::system_clock::time_point> LinePartition::next_awake() {

@@ -22,6 +22,9 @@ class LinePartition final : public SourcePartition<std::string> {
 
   // All complete lines of one more block (one read()).
   bool next_batch(std::vector<std::string>& out) override;
+  // Assigns the lines into the strings already in `out` (no allocation per line once
+  // they have grown to the line length).
+  bool refill_batch(std::vector<std::string>& out) override;
   std::optional<std::chrono::system_clock::time_point> next_awake() override;
   std::string snapshot() override { return std::to_string(reader_.offset()); }
 

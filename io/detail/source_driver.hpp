@@ -148,12 +148,13 @@ class SourceDriver {
     typename Stamp::Part stamp;
   };
 
-  // One next_batch of `r`; false (and its part closed and released) once exhausted.
+  // One batch of `r`; false (and its part closed and released) once exhausted. The
+  // records of the previous batch stay in batch_ for the partition to reuse (a Stamp
+  // that hands the batch over whole leaves it empty).
   bool read(OperatorContext& ctx, OutputHandle<Out>& output, Reading& r) {
     OpenPart<T>& p = r.open;
     const PartContext where{ctx.step_path(), ctx.worker_index(), cap_.epoch(), p.name};
-    batch_.clear();
-    const bool more = in_part(where, [&] { return p.part->next_batch(batch_); });
+    const bool more = in_part(where, [&] { return p.part->refill_batch(batch_); });
     if (!batch_.empty()) {
       ctx.at_epoch(cap_.epoch(), [&] { stamp_.emit(output, cap_, r.stamp, batch_, where); });
     }

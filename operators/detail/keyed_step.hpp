@@ -24,6 +24,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <queue>
 #include <string>
@@ -116,11 +117,15 @@ class KeyedLogic {
     stash_.run(ctx, ctx.input(in_), [&](std::vector<In>& items, const auto& at) {
       auto session = output.session(at);
       if (session.epoch() > last_) last_ = session.epoch();
-      each_item(items, [&](In& kv) {
-        auto it = state_.find_or_make(kv.first, [&] { return Slot{policy_.make(kv.first), {}}; });
-        Emitter<K, U> emit(session, it->first);
-        after(it, policy_.on_item(State::value(it).value, kv.second, emit));
-      });
+      state_.for_each_prefetched(
+          items, [](const In& kv) -> const K& { return kv.first; },
+          [&](In& kv, std::uint64_t hash) {
+            auto it = state_.find_or_make(kv.first, hash, [&] {
+              return Slot{policy_.make(kv.first), {}};
+            });
+            Emitter<K, U> emit(session, it->first);
+            after(it, policy_.on_item(State::value(it).value, kv.second, emit));
+          });
     });
     if constexpr (kHold) {
       if (!held_) return;

@@ -194,6 +194,33 @@ TEST_CASE("CRLF endings, a last line without newline and empty lines read as doc
   }
 }
 
+TEST_CASE("refilling over the previous batch's strings reads the same lines as next_batch") {
+  const std::uint64_t seed = test_seed();
+  INFO("seed " << seed << " (set SLUICE_SEED to repeat)");
+  std::mt19937_64 rng(seed);
+  TempDir dir;
+  for (int round = 0; round < 10; ++round) {
+    CAPTURE(round);
+    const auto path = dir / ("file" + std::to_string(round) + ".txt");
+    write_file(path, random_text(rng));
+    io::FileSource source(path, 1);
+    auto partition = source.build_part("test.in", source.list_parts(1).at(0), std::nullopt);
+    // The source step leaves the consumed batch in place; here some strings are also
+    // moved from or grown, as a step's function may leave them.
+    std::vector<std::string> all, batch{"left over", std::string(500, 'x')};
+    bool more = true;
+    while (more) {
+      more = partition->refill_batch(batch);
+      all.insert(all.end(), batch.begin(), batch.end());
+      for (std::string& line : batch) {
+        if (rng() % 3 == 0) std::string taken = std::move(line);
+        if (rng() % 5 == 0) line.append(200, 'y');
+      }
+    }
+    CHECK(all == getline_lines(path));
+  }
+}
+
 TEST_CASE("a line longer than a read block is read whole, whatever the split") {
   TempDir dir;
   const std::string huge(1'500'000, 'h');

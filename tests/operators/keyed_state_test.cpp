@@ -1,10 +1,14 @@
-// Tests for KeyedState's change tracking (the snapshot hook): created, changed and
-// discarded keys are each reported once, and the report survives a cereal round trip.
+// Tests for KeyedState: its hash index against a std::map under random inserts, updates
+// and erasures (with growth and slot shifting), and its change tracking (the snapshot
+// hook): created, changed and discarded keys are each reported once, and the report
+// survives a cereal round trip.
 #include <sluice/operators/keyed_state.hpp>
 
 #include <algorithm>
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <random>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -17,7 +21,75 @@
 #include <cereal/types/utility.hpp>
 #include <cereal/types/vector.hpp>
 
+#include "../engine/support.hpp"
+
 using namespace sluice;
+using sluice_test::test_seed;
+
+TEST_CASE("keyed state finds, makes and erases the same keys as a std::map") {
+  const std::uint64_t seed = test_seed();
+  INFO("seed " << seed << " (rerun with SLUICE_SEED=" << seed << ")");
+  std::mt19937_64 rng(seed);
+  using State = KeyedState<std::string, std::uint64_t>;
+  // Few distinct keys per round, so erasures hit present keys and probe chains form.
+  for (const std::uint64_t keys : {3u, 40u, 700u, 5000u}) {
+    CAPTURE(keys);
+    State state;
+    std::map<std::string, std::uint64_t> reference;
+    std::vector<std::pair<std::string, int>> batch;
+    for (int step = 0; step < 20000; ++step) {
+      const std::string key = "k" + std::to_string(rng() % keys);
+      switch (rng() % 6) {
+        case 0: {  // erase, if present
+          auto it = state.find(key);
+          REQUIRE((it == state.end()) == (reference.count(key) == 0));
+          if (it != state.end()) {
+            state.erase(it);
+            reference.erase(key);
+          }
+          break;
+        }
+        case 1: {  // a batch of updates through the prefetching loop
+          batch.clear();
+          for (int i = 0; i < 20; ++i) batch.emplace_back("k" + std::to_string(rng() % keys), i);
+          state.for_each_prefetched(
+              batch, [](const auto& kv) -> const std::string& { return kv.first; },
+              [&](auto& kv, std::uint64_t hash) {
+                REQUIRE(hash == State::hash(kv.first));
+                State::value(state.find_or_make(kv.first, hash, [] { return 0; })) += kv.second;
+                reference[kv.first] += kv.second;
+              });
+          break;
+        }
+        case 2:  // erase a random tenth
+          if (step % 50 == 0) {
+            state.erase_if([&](State::iterator it) {
+              if (rng() % 10 != 0) return false;
+              reference.erase(it->first);
+              return true;
+            });
+          }
+          break;
+        default:
+          ++State::value(state.find_or_make(key, [] { return 0; }));
+          ++reference[key];
+      }
+      REQUIRE(state.size() == reference.size());
+    }
+    std::map<std::string, std::uint64_t> seen;
+    state.erase_if([&](State::iterator it) {
+      seen[it->first] = State::value(it);
+      return false;
+    });
+    CHECK(seen == reference);
+    for (const auto& [key, value] : reference) {
+      auto it = state.find(key);
+      REQUIRE(it != state.end());
+      CHECK(State::value(it) == value);
+    }
+    CHECK(state.find("absent") == state.end());
+  }
+}
 
 TEST_CASE("keyed state reports each changed or discarded key once per snapshot") {
   KeyedState<std::string, std::uint64_t> state;
