@@ -33,24 +33,19 @@ namespace {
 
 namespace window = sluice::window;
 
-// One input line, parsed; the line itself is kept for the late output.
+// One input line's value; the line itself is kept for the late output.
 struct Event {
   std::string line;
-  std::uint32_t key_begin = 0;
-  std::uint32_t key_end = 0;
   std::int64_t value = 0;
-  std::string_view key() const {
-    return std::string_view(line).substr(key_begin, key_end - key_begin);
-  }
 };
 
-// "event_ms,key,value" -> the event with its time; throws for a malformed line.
-window::Timed<Event> parse(std::string&& line) {
+// "event_ms,key,value" -> (key, the event with its time): keyed for the window
+// operator in the same call, without a key_on step. Throws for a malformed line.
+std::pair<std::string, window::Timed<Event>> parse(std::string&& line) {
   const windowed_sum::EventLine parsed = windowed_sum::parse_event_line(line);
-  const auto key_begin = static_cast<std::uint32_t>(parsed.key.data() - line.data());
-  const auto key_end = static_cast<std::uint32_t>(key_begin + parsed.key.size());
+  std::string key(parsed.key);
   const window::EventTime time{window::Millis(parsed.ms)};
-  return {Event{std::move(line), key_begin, key_end, parsed.value}, time, false};
+  return {std::move(key), window::Timed<Event>{Event{std::move(line), parsed.value}, time, false}};
 }
 
 using windowed_sum::CountSum;
@@ -88,11 +83,9 @@ int main(int argc, char** argv) {
     namespace op = sluice::op;
     sluice::Dataflow flow("windowed_sum");
     const window::EventClock clock{window::Millis(epoch_ms), window::Millis(max_delay_ms)};
-    // One partition: the file, in file order; each line parsed and given its time.
-    auto events =
+    // One partition: the file, in file order; each line parsed, keyed and given its time.
+    auto keyed =
         window::event_time_input(flow, "events", sluice::io::FileSource(input, 1), clock, parse);
-    auto keyed = op::key_on(
-        "key", events, [](const window::Timed<Event>& e) { return std::string(e.value.key()); });
     auto run = [&](auto windower) {
       return window::fold_window(
           "sum", keyed, clock, windower, [] { return CountSum{}; },

@@ -7,7 +7,8 @@
 // position; linear probing, at most half full) finds them. 100,000 keys take a 2 MiB
 // index, so a lookup usually misses the cache once, on the entry. A batch loop hides
 // that miss too: for_each_prefetched hashes the batch's keys once and prefetches each
-// key's slot and then its entry a few records ahead of the one it applies.
+// key's slot and then its entry a few records ahead of the one it applies. Both arrays
+// ask for transparent huge pages once they reach 2 MiB (HugePageAllocator).
 //
 // Keys are hashed with KeyHash<K> (the routing hash; every key type that can be
 // exchanged can be stored). Iterators (and references to values) stay valid until the
@@ -27,6 +28,7 @@
 
 #include <sluice/engine/key_hash.hpp>
 #include <sluice/operators/detail/each_item.hpp>
+#include <sluice/operators/detail/huge_page_allocator.hpp>
 
 namespace sluice {
 
@@ -155,9 +157,11 @@ class KeyedState {
       const Slot slot = slots_[s];
       if (slot.index == kEmpty) return;
       if (slot.tag == tag(h)) {
+        // The key and the start of the value: up to three cache lines.
         const char* e = reinterpret_cast<const char*>(&entries_[slot.index]);
         __builtin_prefetch(e);
-        if constexpr (sizeof(Entry) > 64) __builtin_prefetch(e + sizeof(Entry) - 1);
+        if constexpr (sizeof(Entry) > 64) __builtin_prefetch(e + 64);
+        if constexpr (sizeof(Entry) > 128) __builtin_prefetch(e + 128);
         return;
       }
     }
@@ -274,8 +278,8 @@ class KeyedState {
     slots_[hole] = Slot{0, kEmpty};
   }
 
-  std::vector<Entry> entries_;
-  std::vector<Slot> slots_;
+  std::vector<Entry, detail::HugePageAllocator<Entry>> entries_;
+  std::vector<Slot, detail::HugePageAllocator<Slot>> slots_;
   std::size_t mask_ = 0;
   std::vector<std::uint64_t> hashes_;  // for_each_prefetched's scratch
   absl::flat_hash_set<K, StateHash<K>> dirty_;

@@ -6,6 +6,9 @@
 //   Watermark (clock.epoch_length, clock.max_delay). `time_of` gives a record's time:
 //     EventTime time_of(const T&)            -> Timed<T>{record, time}
 //     Timed<U>  time_of(T&&)                 -> that (parse and time in one call)
+//     std::pair<K, Timed<U>> time_of(T&&)    -> that: a keyed stream, ready for the
+//                                               window operators (parse, key and time
+//                                               in one call; no key_on step)
 //   A record travels at epoch(time); a record behind its partition's watermark is
 //   marked late and travels at the partition's current epoch epoch(watermark). The
 //   step holds its capability at the least epoch(watermark) over its open partitions
@@ -39,11 +42,25 @@ struct TimedOf {
   using type = std::conditional_t<std::is_convertible_v<R, EventTime>, Timed<T>, R>;
 };
 
+// The Timed part of a record the stamp emits: itself, or the value of a keyed pair.
+template <class U>
+Timed<U>& timed_part(Timed<U>& t) {
+  return t;
+}
+template <class K, class U>
+Timed<U>& timed_part(std::pair<K, Timed<U>>& kv) {
+  return kv.second;
+}
+
 // The Stamp (io/detail/source_driver.hpp) of event-time epochs.
 template <class T, class F>
 class EventTimeStamp {
  public:
   using Out = typename TimedOf<T, F>::type;
+  static_assert(
+      requires(Out & o) { timed_part(o); },
+      "event_time_input: time_of must return an EventTime, a Timed<U> or a "
+      "std::pair<K, Timed<U>>");
   struct Part {
     Watermark watermark;
   };
@@ -57,8 +74,9 @@ class EventTimeStamp {
             const io::detail::PartContext&) {
     sluice::detail::each_item(batch, [&](T& record) {
       Out timed = make(record);
-      const Watermark::Stamp s = part.watermark.stamp(timed.time);
-      timed.late = s.late;
+      auto& t = timed_part(timed);
+      const Watermark::Stamp s = part.watermark.stamp(t.time);
+      t.late = s.late;
       place(std::max(s.epoch, cap.epoch()), std::move(timed), batch.size());
     });
     for (auto& [epoch, items] : buckets_) {

@@ -146,8 +146,20 @@ inline constexpr bool kTumbling = std::is_same_v<W, TumblingWindower>;
 
 // One open window of a key, and its logic. Move-assignable even when the logic is not
 // (a lambda with captures inside it): assignment rebuilds the logic in place.
+// A session keeps [start, end) and the epoch it closes at (both change as sessions
+// merge); a tumbling or sliding window keeps its start only (the windower gives its
+// length, so its end and close epoch follow), which keeps per-key state small.
+template <class Logic, bool Session>
+struct OpenWindow;
+
 template <class Logic>
-struct OpenWindow {
+void rebuild_logic(Logic& logic, Logic&& from) {
+  std::destroy_at(&logic);
+  std::construct_at(&logic, std::move(from));
+}
+
+template <class Logic>
+struct OpenWindow<Logic, true> {
   Window window;
   Epoch close;  // the epoch of end - 1: the window closes once the frontier passes it
   Logic logic;
@@ -158,16 +170,33 @@ struct OpenWindow {
     if (this != &other) {
       window = other.window;
       close = other.close;
-      std::destroy_at(&logic);
-      std::construct_at(&logic, std::move(other.logic));
+      rebuild_logic(logic, std::move(other.logic));
     }
     return *this;
   }
 };
-// A key's open windows: inline up to what a record usually keeps open (a sliding
-// windower: several; tumbling and sessions: one), on the heap beyond.
-template <class Logic, std::size_t Inline>
-using OpenWindows = boost::container::small_vector<OpenWindow<Logic>, Inline>;
+
+template <class Logic>
+struct OpenWindow<Logic, false> {
+  EventTime start;
+  Logic logic;
+
+  OpenWindow(EventTime s, Logic&& l) : start(s), logic(std::move(l)) {}
+  OpenWindow(OpenWindow&&) = default;
+  OpenWindow& operator=(OpenWindow&& other) noexcept(std::is_nothrow_move_constructible_v<Logic>) {
+    if (this != &other) {
+      start = other.start;
+      rebuild_logic(logic, std::move(other.logic));
+    }
+    return *this;
+  }
+};
+
+// A key's open windows: inline up to what a key usually keeps open (sliding: several;
+// tumbling: the current one and, within max_delay, the previous; sessions: a few), on
+// the heap beyond.
+template <class Logic, bool Session, std::size_t Inline>
+using OpenWindows = boost::container::small_vector<OpenWindow<Logic, Session>, Inline>;
 
 // A key's windows as a snapshot holds them: (window, the logic's snapshot).
 template <class S>
@@ -178,8 +207,8 @@ class WindowOp {
   using In = std::pair<K, Timed<V>>;
   using Logic = std::remove_cvref_t<typename sluice::detail::callable_traits<Build>::result>;
   using S = sluice::detail::builder_state_t<Build>;
-  using Open = OpenWindow<Logic>;
-  using Opens = OpenWindows<Logic, kSliding<W> ? 8 : 1>;
+  using Open = OpenWindow<Logic, kSessions<W>>;
+  using Opens = OpenWindows<Logic, kSessions<W>, kSliding<W> ? 8 : 2>;
   using State = KeyedState<K, Opens>;
   using iterator = typename State::iterator;
   using Down = std::pair<K, Windowed<O>>;
@@ -234,13 +263,30 @@ class WindowOp {
   // the recovery issue wires this.
   WindowsSnapshot<S> snapshot(const Opens& opens) const {
     WindowsSnapshot<S> out;
-    for (const Open& o : opens) out.emplace_back(o.window, o.logic.snapshot());
+    for (const Open& o : opens) out.emplace_back(window_of(o), o.logic.snapshot());
     return out;
   }
   Opens restore(WindowsSnapshot<S> snap) {
     Opens opens;
-    for (auto& [w, s] : snap) opens.push_back(Open{w, close_of(w), build_(std::move(s))});
+    for (auto& [w, s] : snap) opens.push_back(make_open(w, build_(std::move(s))));
     return opens;
+  }
+
+  // An open window's [start, end), and the epoch it closes at (once the frontier
+  // passes it).
+  Window window_of(const Open& o) const {
+    if constexpr (kSessions<W>) {
+      return o.window;
+    } else {
+      return Window{o.start, o.start + windower_.length()};
+    }
+  }
+  Epoch close_epoch(const Open& o) const {
+    if constexpr (kSessions<W>) {
+      return o.close;
+    } else {
+      return close_of(window_of(o));
+    }
   }
 
  private:
@@ -251,6 +297,13 @@ class WindowOp {
 
   static const K& key_of(const In& kv) { return kv.first; }
   Epoch close_of(const Window& w) const { return epochs_.epoch_of(w.end - Millis(1)); }
+  Open make_open(const Window& w, Logic&& logic) const {
+    if constexpr (kSessions<W>) {
+      return Open(w, close_of(w), std::move(logic));
+    } else {
+      return Open(w.start, std::move(logic));
+    }
+  }
   Emit emitter(Session<Down>& to_down, const K& key, const Window& w) const {
     return Emit(to_down, key, w, &windower_, [](const void* windower, const Window& x) {
       return static_cast<const W*>(windower)->id_of(x);
@@ -287,16 +340,17 @@ class WindowOp {
       // One window per time, usually open already: no division on that path.
       find();
       Opens& opens = State::value(it);
-      auto o = std::find_if(opens.begin(), opens.end(),
-                            [&](const Open& x) { return x.window.contains(v.time); });
+      const Millis length = windower_.length();
+      auto o = std::find_if(opens.begin(), opens.end(), [&](const Open& x) {
+        return x.start <= v.time && v.time < x.start + length;
+      });
       if (o == opens.end()) {
         const Window w = windower_.window_of(v.time);
-        const Epoch close = close_of(w);
-        opens.push_back(Open{w, close, build_(std::nullopt)});
+        opens.push_back(make_open(w, build_(std::nullopt)));
         o = opens.end() - 1;
-        close_later(it->first, close, at);
+        close_later(it->first, close_of(w), at);
       }
-      Emit emit = emitter(to_down, it->first, o->window);
+      Emit emit = emitter(to_down, it->first, window_of(*o));
       o->logic.on_value(std::move(v.value), v.time, emit);
     } else {
       windower_.for_each_window(v.time, [&](const Window& w) {
@@ -304,12 +358,11 @@ class WindowOp {
         const K& key = it->first;
         Opens& opens = State::value(it);
         auto o = std::find_if(opens.begin(), opens.end(),
-                              [&](const Open& x) { return x.window.start == w.start; });
+                              [&](const Open& x) { return x.start == w.start; });
         if (o == opens.end()) {
-          const Epoch close = close_of(w);
-          opens.push_back(Open{w, close, build_(std::nullopt)});
+          opens.push_back(make_open(w, build_(std::nullopt)));
           o = opens.end() - 1;
-          close_later(key, close, at);
+          close_later(key, close_of(w), at);
         }
         Emit emit = emitter(to_down, key, w);
         if constexpr (kSliding<W>) {
@@ -334,7 +387,7 @@ class WindowOp {
       const Window w{t, t + gap};
       const Epoch close = close_of(w);
       opens.insert(opens.begin() + static_cast<std::ptrdiff_t>(i),
-                   Open{w, close, build_(std::nullopt)});
+                   make_open(w, build_(std::nullopt)));
       close_later(key, close, at);
     } else {
       Open& o = opens[i];
@@ -384,20 +437,28 @@ class WindowOp {
     auto it = state_.find(key, hash);
     if (it == state_.end()) return;  // closed already (a stale registration)
     Opens& opens = State::value(it);
+    // Due: closing at `epoch` or before (for a fixed length: ending by the next epoch's
+    // start, which needs no division).
+    const EventTime next = epochs_.start_of(epoch + 1);
+    const auto due = [&](const Open& o) {
+      if constexpr (kSessions<W>) {
+        return o.close <= epoch;
+      } else {
+        return o.start + windower_.length() <= next;
+      }
+    };
     bool closed = false;
     sluice::detail::for_key(key, [&] {
       for (Open& o : opens) {
-        if (o.close > epoch) continue;  // still open (a session that grew)
-        Emit emit = emitter(to_down, key, o.window);
+        if (!due(o)) continue;  // still open (a later window; a session that grew)
+        Emit emit = emitter(to_down, key, window_of(o));
         o.logic.on_close(emit);
         if (to_meta != nullptr) to_meta->give(std::pair<K, WindowMeta>(key, emit.window()));
         closed = true;
       }
     });
     if (!closed) return;
-    opens.erase(
-        std::remove_if(opens.begin(), opens.end(), [&](const Open& o) { return o.close <= epoch; }),
-        opens.end());
+    opens.erase(std::remove_if(opens.begin(), opens.end(), due), opens.end());
     if (opens.empty()) {
       state_.erase(it);
     } else {

@@ -110,6 +110,7 @@ class SlidingWindower {
   std::int64_t id_of(const Window& w) const {
     return detail::floor_div((w.start - align_).count(), offset_.count());
   }
+  Millis length() const { return length_; }
 
  private:
   Millis length_;

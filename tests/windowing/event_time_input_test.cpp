@@ -200,6 +200,38 @@ TEST_CASE("a parsing time_of gives each record the time and value it returns") {
   }
 }
 
+TEST_CASE("a time_of returning (key, Timed) makes a keyed stream with the same epochs and marks") {
+  const std::vector<std::vector<std::string>> lines = {{"30,1", "10,2", "250,1"}, {"40,2"}};
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    Dataflow flow("parse_keyed");
+    auto keyed = window::event_time_input(
+        flow, "in", VectorSource<std::string>(lines), window::EventClock{Millis(100), Millis(5)},
+        [](std::string&& line) {
+          const auto comma = line.find(',');
+          const std::int64_t t = std::stoll(line.substr(0, comma));
+          const auto key = static_cast<std::uint32_t>(std::stoul(line.substr(comma + 1)));
+          return std::pair<std::uint32_t, TimedEv>(
+              key, TimedEv{Ev{t, key, static_cast<std::uint64_t>(t)}, at(t), false});
+        });
+    TestingSink<std::pair<std::uint32_t, TimedEv>> sink;
+    op::output("out", keyed, sink);
+    run(flow, workers_config(workers));
+    std::vector<Stamped> rows;
+    for (const auto& r : sink.records()) {
+      CHECK(r.value.first == r.value.second.value.key);
+      CHECK(ms_of(r.value.second.time) == r.value.second.value.t);
+      rows.push_back(Stamped{r.epoch, r.value.second.value, r.value.second.late});
+    }
+    check_same_rows(rows,
+                    {{0, {30, 1, 30}, false},
+                     {0, {10, 2, 10}, true},
+                     {2, {250, 1, 250}, false},
+                     {0, {40, 2, 40}, false}},
+                    "parsed and keyed");
+  }
+}
+
 TEST_CASE("a parsing time_of that takes its record by value and throws still names the record") {
   // A regression test: the record used to be moved into a by-value time_of, so the
   // error rendered the moved-from string ("").

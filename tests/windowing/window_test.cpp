@@ -170,7 +170,7 @@ void inspect(Op& op, const Frontier& frontier, Seen& seen, bool restore_every_ke
   state.erase_if([&](auto it) {  // visits every key; erases none
     auto& opens = State::value(it);
     seen.empty_keys += opens.empty();
-    for (const auto& o : opens) seen.overdue += !frontier.less_equal(o.close);
+    for (const auto& o : opens) seen.overdue += !frontier.less_equal(op.close_epoch(o));
     if (restore_every_key) round_trip(op, opens, seen);
     return false;
   });
