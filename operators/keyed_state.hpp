@@ -76,7 +76,7 @@ class KeyedState {
   // The entry of `key` (whose hash() is `h`); make() builds its value when the key has
   // none.
   template <class Make>
-  iterator find_or_make(const K& key, std::uint64_t h, Make&& make) {
+  [[gnu::always_inline]] iterator find_or_make(const K& key, std::uint64_t h, Make&& make) {
     std::size_t s = home(h);
     for (;; s = (s + 1) & mask_) {
       const Slot slot = slots_[s];
@@ -85,15 +85,7 @@ class KeyedState {
         return iterator(&entries_[slot.index]);
       }
     }
-    if ((entries_.size() + 1) * 2 > slots_.size()) {
-      if (entries_.size() >= kEmpty / 2)
-        throw std::length_error("more than 2^31 keys on one worker");
-      grow();
-      s = free_slot(h);
-    }
-    entries_.emplace_back(key, make(), h);
-    slots_[s] = Slot{tag(h), static_cast<std::uint32_t>(entries_.size() - 1)};
-    return iterator(&entries_.back());
+    return insert(key, h, s, std::forward<Make>(make));
   }
   template <class Make>
   iterator find_or_make(const K& key, Make&& make) {
@@ -107,6 +99,23 @@ class KeyedState {
   iterator end() { return iterator(); }
   static V& value(iterator it) { return it->second; }
 
+ private:
+  // find_or_make's insertion, out of the lookup's inlined path: `s` is the free slot
+  // that ended the probe.
+  template <class Make>
+  [[gnu::noinline]] iterator insert(const K& key, std::uint64_t h, std::size_t s, Make&& make) {
+    if ((entries_.size() + 1) * 2 > slots_.size()) {
+      if (entries_.size() >= kEmpty / 2)
+        throw std::length_error("more than 2^31 keys on one worker");
+      grow();
+      s = free_slot(h);
+    }
+    entries_.emplace_back(key, make(), h);
+    slots_[s] = Slot{tag(h), static_cast<std::uint32_t>(entries_.size() - 1)};
+    return iterator(&entries_.back());
+  }
+
+ public:
   // Marks the entry's value as changed (for the next take_changes()).
   void changed(iterator it) {
     if (tracking_ && !it->dirty) {
