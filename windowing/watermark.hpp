@@ -44,11 +44,23 @@ class Watermark {
     return max_seen_ - max_delay_;
   }
   Epoch hold_epoch() const { return seen_ ? epoch_of(max_seen_ - max_delay_) : 0; }
-  Epoch epoch_of(EventTime t) const { return epochs_.epoch_of(t); }
+  // epochs_.epoch_of(t), without its division when t is in the epoch of the previous
+  // call (consecutive records mostly are).
+  Epoch epoch_of(EventTime t) const {
+    if (t >= from_ && t < to_) return epoch_;
+    epoch_ = epochs_.epoch_of(t);
+    from_ = epoch_ == 0 ? EventTime::min() : epochs_.start_of(epoch_);
+    to_ = epochs_.start_of(epoch_ + 1);
+    return epoch_;
+  }
 
  private:
   EpochMap epochs_;
   Millis max_delay_;
+  // The last epoch epoch_of computed, and its times [from_, to_) (empty at first).
+  mutable Epoch epoch_ = 0;
+  mutable EventTime from_ = EventTime::max();
+  mutable EventTime to_ = EventTime::min();
   // The largest time read so far, once seen_ (a plain pair rather than an optional,
   // which GCC 12 warns about as maybe-uninitialized).
   EventTime max_seen_{};
