@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -49,6 +50,43 @@ TEST_CASE("tumbling and sliding windowers match a brute-force search over window
       if (c.contains(at(t))) want.push_back(c);
     }
     CHECK(SlidingWindower(Millis(length), Millis(offset), at(align)).windows_of(at(t)) == want);
+  }
+}
+
+TEST_CASE("the division-free floor divider equals integer floor division everywhere") {
+  const std::uint64_t seed = seed_from_env();
+  INFO("seed " << seed << " (rerun with SLUICE_SEED=" << seed << ")");
+  std::mt19937_64 rng(seed);
+  const std::int64_t big = std::numeric_limits<std::int64_t>::max();
+  for (int round = 0; round < 2000; ++round) {
+    // Divisors from 1 ms to years, and odd ones; dividends near multiples, near 2^52
+    // (where the estimate stops being trusted), and at the ends of int64.
+    const std::int64_t d = round % 3 == 0 ? 1 + static_cast<std::int64_t>(rng() % 1000)
+                                          : 1 + static_cast<std::int64_t>(rng() % 40'000'000'000);
+    const window::detail::FloorDivider divide(d);
+    CAPTURE(d);
+    for (int i = 0; i < 200; ++i) {
+      std::int64_t a;
+      switch (rng() % 5) {
+        case 0:
+          a = static_cast<std::int64_t>(rng());
+          break;
+        case 1:
+          a = (static_cast<std::int64_t>(rng() % 2'000'000) - 1'000'000) * d +
+              static_cast<std::int64_t>(rng() % 3) - 1;
+          break;
+        case 2:
+          a = (std::int64_t{1} << 52) + static_cast<std::int64_t>(rng() % 4096) - 2048;
+          break;
+        case 3:
+          a = (i % 2 ? big : -big - 1) + (i % 2 ? -1 : 1) * static_cast<std::int64_t>(rng() % 5);
+          break;
+        default:
+          a = static_cast<std::int64_t>(rng() % 4'000'000'000'000) - 2'000'000'000'000;
+      }
+      CAPTURE(a);
+      REQUIRE(divide(a) == window::detail::floor_div(a, d));
+    }
   }
 }
 
