@@ -42,7 +42,7 @@ struct StateHash {
 template <class K, class V>
 class KeyedState {
  public:
-  struct Entry {
+  struct alignas(64) Entry {
     K first;
     V second;
     std::uint64_t hash;

@@ -208,7 +208,7 @@ class WindowOp {
   using Logic = std::remove_cvref_t<typename sluice::detail::callable_traits<Build>::result>;
   using S = sluice::detail::builder_state_t<Build>;
   using Open = OpenWindow<Logic, kSessions<W>>;
-  using Opens = OpenWindows<Logic, kSessions<W>, kSliding<W> ? 8 : 2>;
+  using Opens = OpenWindows<Logic, kSessions<W>, kSliding<W> ? 8 : (kTumbling<W> ? 2 : 1)>;
   using State = KeyedState<K, Opens>;
   using iterator = typename State::iterator;
   using Down = std::pair<K, Windowed<O>>;
