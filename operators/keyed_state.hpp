@@ -42,7 +42,7 @@ struct StateHash {
 template <class K, class V>
 class KeyedState {
  public:
-  struct alignas(64) Entry {
+  struct Entry {
     K first;
     V second;
     std::uint64_t hash;
@@ -140,21 +140,25 @@ class KeyedState {
   }
 
   // Calls f(item, hash of key_of(item)) for every item of `items` in order, with the
-  // state of the item kAhead places later already being fetched into the cache. A throw
-  // from f names the item (as detail::each_item).
+  // state of the item kAhead places later already being fetched into the cache. One
+  // pass: each key is hashed 2 * kAhead items ahead of its turn (into a small ring),
+  // when its slot is prefetched. A throw from f names the item (as detail::each_item).
   template <class T, class KeyOf, class F>
   void for_each_prefetched(std::vector<T>& items, KeyOf&& key_of, F&& f) {
     const std::size_t n = items.size();
-    hashes_.resize(n);
-    for (std::size_t i = 0; i < n; ++i) hashes_[i] = hash(key_of(std::as_const(items[i])));
-    for (std::size_t i = 0; i < n && i < 2 * kAhead; ++i) prefetch_slot(hashes_[i]);
-    for (std::size_t i = 0; i < n && i < kAhead; ++i) prefetch_entry(hashes_[i]);
+    std::uint64_t ring[kRing];
+    const auto fetch_slot = [&](std::size_t j) {
+      ring[j % kRing] = hash(key_of(std::as_const(items[j])));
+      prefetch_slot(ring[j % kRing]);
+    };
+    for (std::size_t j = 0; j < n && j < 2 * kAhead; ++j) fetch_slot(j);
+    for (std::size_t j = 0; j < n && j < kAhead; ++j) prefetch_entry(ring[j % kRing]);
     const T* base = items.data();
     detail::each_item(items, [&](T& item) {
       const auto i = static_cast<std::size_t>(&item - base);
-      if (i + 2 * kAhead < n) prefetch_slot(hashes_[i + 2 * kAhead]);
-      if (i + kAhead < n) prefetch_entry(hashes_[i + kAhead]);
-      f(item, hashes_[i]);
+      if (i + 2 * kAhead < n) fetch_slot(i + 2 * kAhead);
+      if (i + kAhead < n) prefetch_entry(ring[(i + kAhead) % kRing]);
+      f(item, ring[i % kRing]);
     });
   }
 
@@ -217,6 +221,8 @@ class KeyedState {
   static constexpr std::uint32_t kEmpty = std::numeric_limits<std::uint32_t>::max();
   static constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
   static constexpr std::size_t kAhead = 8;
+  static constexpr std::size_t kRing = 32;  // > 2 * kAhead, a power of two
+  static_assert(kRing > 2 * kAhead && (kRing & (kRing - 1)) == 0);
   static constexpr std::size_t kMinSlots = 16;
 
   static std::uint32_t tag(std::uint64_t h) { return static_cast<std::uint32_t>(h >> 32); }
@@ -290,7 +296,6 @@ class KeyedState {
   std::vector<Entry, detail::HugePageAllocator<Entry>> entries_;
   std::vector<Slot, detail::HugePageAllocator<Slot>> slots_;
   std::size_t mask_ = 0;
-  std::vector<std::uint64_t> hashes_;  // for_each_prefetched's scratch
   absl::flat_hash_set<K, StateHash<K>> dirty_;
   bool tracking_ = false;
 };
