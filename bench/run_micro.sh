@@ -105,7 +105,7 @@ printf 'summary wordcount %s MiB: -w 1 %s s (%sx the baseline time), -w 2 %s s (
   "$(field "$w2" seconds)" "$(ratio "$(field "$w2" seconds)" "$(field "$wb" seconds)")" \
   "$(field "$wb" seconds)"
 
-# windowed_sum: the contract dataflow (event-time input -> key_on -> fold_window) on a
+# windowed_sum: the contract dataflow (keyed event-time input -> fold_window) on a
 # generated file of N lines over 100,000 keys, for tumbling 10 s, sliding 10 s by 2 s
 # and session (gap 10 s) windows, max delay 3 s: the baseline, then sluice at -w 1 and
 # -w 2, whose checksums must equal the baseline's; the times are compared.
