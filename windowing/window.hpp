@@ -35,7 +35,8 @@
 //   output and then its meta record, both at that epoch. No timers, no polling: the
 //   operator runs only when input or the frontier changes.
 // - A closed window's logic is destroyed; a key with no open window has no state.
-//   Per key, the state is the list of open windows (inline for one window).
+//   Per key, the state is the list of open windows (inline: 2 for tumbling, 8 for sliding,
+//   1 for sessions); a tumbling or sliding window keeps only its start.
 // - Window ids: tumbling and sliding, the index k of the window; sessions, the start
 //   in ms (WindowMeta::id).
 // - A throw from the logic stops the run with the step, worker, epoch and the item or
