@@ -232,7 +232,11 @@ class WindowOp {
   };
 
   WindowOp(Ports ports, EpochMap epochs, W windower, Build build)
-      : ports_(ports), epochs_(epochs), windower_(windower), build_(std::move(build)) {}
+      : ports_(ports),
+        epochs_(epochs),
+        windower_(windower),
+        build_(std::move(build)),
+        per_epoch_(epochs.length.count()) {}
 
   void operator()(OperatorContext& ctx) {
     auto down = ctx.output(ports_.down);
@@ -297,7 +301,11 @@ class WindowOp {
   };
 
   static const K& key_of(const In& kv) { return kv.first; }
-  Epoch close_of(const Window& w) const { return epochs_.epoch_of(w.end - Millis(1)); }
+  // epochs_.epoch_of(end - 1), without a division (a new window per record, sliding).
+  Epoch close_of(const Window& w) const {
+    const std::int64_t last = (w.end - Millis(1)).time_since_epoch().count();
+    return last <= 0 ? 0 : static_cast<Epoch>(per_epoch_(last));
+  }
   Open make_open(const Window& w, Logic&& logic) const {
     if constexpr (kSessions<W>) {
       return Open(w, close_of(w), std::move(logic));
@@ -314,15 +322,20 @@ class WindowOp {
   // Registers `key` to be visited when the frontier passes `close`.
   template <class At>
   void close_later(const K& key, Epoch close, const At& at) {
-    auto [it, fresh] = closing_.try_emplace(close);
-    if (fresh) {
-      if constexpr (std::is_same_v<At, Capability>) {
-        it->second.cap = at.delayed(close);
-      } else {
-        it->second.cap = at.retain().delayed(close);
+    // New windows mostly close at the epoch the previous one did: no map search then.
+    if (last_closing_ == nullptr || last_close_ != close) {
+      auto [it, fresh] = closing_.try_emplace(close);
+      if (fresh) {
+        if constexpr (std::is_same_v<At, Capability>) {
+          it->second.cap = at.delayed(close);
+        } else {
+          it->second.cap = at.retain().delayed(close);
+        }
       }
+      last_closing_ = &it->second;  // map values stay put (also when the map moves)
+      last_close_ = close;
     }
-    it->second.keys.push_back(key);
+    last_closing_->keys.push_back(key);
   }
 
   // Gives the value to its key's windows; a value in no window (in a sliding
@@ -416,6 +429,7 @@ class WindowOp {
     auto meta = ctx.output(ports_.meta);
     const bool metas = meta.connected();
     while (!closing_.empty() && (frontier.empty() || closing_.begin()->first < frontier.least())) {
+      if (last_closing_ == &closing_.begin()->second) last_closing_ = nullptr;
       auto node = closing_.extract(closing_.begin());
       const Epoch epoch = node.key();
       Closing& c = node.mapped();
@@ -474,6 +488,9 @@ class WindowOp {
   State state_;
   sluice::detail::EpochStash<In> stash_;
   std::map<Epoch, Closing> closing_;
+  Closing* last_closing_ = nullptr;  // the entry close_later used last, at last_close_
+  Epoch last_close_ = 0;
+  FloorDivider per_epoch_;  // by the epoch length
 };
 
 }  // namespace detail
