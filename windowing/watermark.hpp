@@ -25,7 +25,8 @@ class Watermark {
   };
 
   // Throws ConfigError for a non-positive epoch_length or a negative max_delay.
-  explicit Watermark(EventClock clock) : epochs_{clock.epoch_length}, max_delay_(clock.max_delay) {
+  explicit Watermark(EventClock clock)
+      : max_delay_(clock.max_delay), per_epoch_(clock.epoch_length.count()) {
     clock.validate();
   }
   Watermark(Millis epoch_length, Millis max_delay)
@@ -44,23 +45,16 @@ class Watermark {
     return max_seen_ - max_delay_;
   }
   Epoch hold_epoch() const { return seen_ ? epoch_of(max_seen_ - max_delay_) : 0; }
-  // epochs_.epoch_of(t), without its division when t is in the epoch of the previous
-  // call (consecutive records mostly are).
+  // EpochMap::epoch_of(t), by multiplication (FloorDivider): records of one batch
+  // straddle epochs, so a division would be paid on many of them.
   Epoch epoch_of(EventTime t) const {
-    if (t >= from_ && t < to_) return epoch_;
-    epoch_ = epochs_.epoch_of(t);
-    from_ = epoch_ == 0 ? EventTime::min() : epochs_.start_of(epoch_);
-    to_ = epochs_.start_of(epoch_ + 1);
-    return epoch_;
+    const auto ms = t.time_since_epoch().count();
+    return ms <= 0 ? 0 : static_cast<Epoch>(per_epoch_(ms));
   }
 
  private:
-  EpochMap epochs_;
   Millis max_delay_;
-  // The last epoch epoch_of computed, and its times [from_, to_) (empty at first).
-  mutable Epoch epoch_ = 0;
-  mutable EventTime from_ = EventTime::max();
-  mutable EventTime to_ = EventTime::min();
+  detail::FloorDivider per_epoch_;
   // The largest time read so far, once seen_ (a plain pair rather than an optional,
   // which GCC 12 warns about as maybe-uninitialized).
   EventTime max_seen_{};

@@ -15,7 +15,6 @@
 #pragma once
 
 #include <chrono>
-#include <cmath>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -55,25 +54,27 @@ constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) {
 }
 
 // floor(a / d) for a fixed d > 0, without a 64-bit division (tens of cycles, on every
-// record of a windowed stream): a double-precision estimate, corrected to the exact
-// quotient. Exact for every int64 a (beyond 2^53 the estimate may be off by more than
-// one, and the correction falls back to floor_div).
+// record of a windowed stream): a double-precision estimate, truncated (no call to
+// floor) and stepped to the exact quotient, from which it is at most two away when
+// |a| and d are at most 2^52; beyond that it is floor_div.
 class FloorDivider {
  public:
-  explicit FloorDivider(std::int64_t d) : d_(d), inverse_(1.0 / static_cast<double>(d)) {}
+  explicit FloorDivider(std::int64_t d)
+      : d_(d), inverse_(d > 0 ? 1.0 / static_cast<double>(d) : 0.0), fast_(d > 0 && d <= kExact) {}
   std::int64_t operator()(std::int64_t a) const {
-    constexpr std::int64_t kExact = std::int64_t{1} << 52;
-    if (a > kExact || a < -kExact) return floor_div(a, d_);
-    auto q = static_cast<std::int64_t>(std::floor(static_cast<double>(a) * inverse_));
-    if (q * d_ > a) --q;
-    if ((q + 1) * d_ <= a) ++q;
+    if (!fast_ || a > kExact || a < -kExact) return floor_div(a, d_);
+    auto q = static_cast<std::int64_t>(static_cast<double>(a) * inverse_);
+    while (q * d_ > a) --q;
+    while ((q + 1) * d_ <= a) ++q;
     return q;
   }
   std::int64_t divisor() const { return d_; }
 
  private:
+  static constexpr std::int64_t kExact = std::int64_t{1} << 52;
   std::int64_t d_;
   double inverse_;
+  bool fast_;
 };
 }  // namespace detail
 

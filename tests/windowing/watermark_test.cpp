@@ -46,3 +46,27 @@ TEST_CASE("a watermark refuses a zero epoch length and a negative max_delay") {
   CHECK_THROWS_WITH_AS(Watermark(Millis(10), Millis(-1)),
                        doctest::Contains("max_delay must not be negative"), ConfigError);
 }
+
+TEST_CASE("epochs of present-day and pre-1970 times equal the epoch map's") {
+  std::uint64_t seed = std::random_device{}();
+  if (const char* s = std::getenv("SLUICE_SEED")) seed = std::strtoull(s, nullptr, 10);
+  INFO("seed " << seed << " (rerun with SLUICE_SEED=" << seed << ")");
+  std::mt19937_64 rng(seed);
+  for (int round = 0; round < 500; ++round) {
+    // Epoch lengths from 1 ms to about a year; no max_delay, so nothing is late.
+    const std::int64_t length = round % 2 == 0
+                                    ? 1 + static_cast<std::int64_t>(rng() % 5000)
+                                    : 1 + static_cast<std::int64_t>(rng() % 31'536'000'000);
+    CAPTURE(length);
+    const EpochMap reference{Millis(length)};
+    Watermark wm{Millis(length), Millis(0)};
+    for (int i = 0; i < 100; ++i) {
+      // Around 2023 (to the millisecond, multiples of the length included), or before 1970.
+      std::int64_t t = 1'700'000'000'000 + static_cast<std::int64_t>(rng() % 100'000'000'000);
+      if (i % 10 == 0) t -= t % length;
+      if (i % 17 == 0) t = -static_cast<std::int64_t>(rng() % 1'000'000'000);
+      CAPTURE(t);
+      CHECK(wm.epoch_of(EventTime(Millis(t))) == reference.epoch_of(EventTime(Millis(t))));
+    }
+  }
+}

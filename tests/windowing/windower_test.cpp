@@ -59,10 +59,13 @@ TEST_CASE("the division-free floor divider equals integer floor division everywh
   std::mt19937_64 rng(seed);
   const std::int64_t big = std::numeric_limits<std::int64_t>::max();
   for (int round = 0; round < 2000; ++round) {
-    // Divisors from 1 ms to years, and odd ones; dividends near multiples, near 2^52
-    // (where the estimate stops being trusted), and at the ends of int64.
-    const std::int64_t d = round % 3 == 0 ? 1 + static_cast<std::int64_t>(rng() % 1000)
-                                          : 1 + static_cast<std::int64_t>(rng() % 40'000'000'000);
+    // Divisors from 1 ms to years, odd ones, and ones past 2^52 (where the estimate is
+    // not used); dividends near multiples, near 2^52 (where the estimate stops being
+    // trusted), and at the ends of int64.
+    const std::int64_t d = round % 7 == 0
+                               ? (std::int64_t{1} << 52) + static_cast<std::int64_t>(rng() >> 2)
+                           : round % 3 == 0 ? 1 + static_cast<std::int64_t>(rng() % 1000)
+                                            : 1 + static_cast<std::int64_t>(rng() % 40'000'000'000);
     const window::detail::FloorDivider divide(d);
     CAPTURE(d);
     for (int i = 0; i < 200; ++i) {
