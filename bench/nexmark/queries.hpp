@@ -1,0 +1,390 @@
+// The Nexmark queries on sluice's public API, as a user would write them. Each takes
+// the events (event-time stamped by events()) and returns its result rows
+// (rows.hpp). Two operators are written with OperatorBuilder, as custom_operator.cpp
+// shows: winning_bids (q4, q9) and top_per_group (q5, q7).
+//
+// Time: every event's time is its date_time; epochs are `clock.epoch_length` of event
+// time and max_delay is 0 (each partition's events are in time order, see
+// source.hpp), so nothing is late. Windows are aligned to the Unix epoch.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <sluice/sluice.hpp>
+
+#include "model.hpp"
+#include "rows.hpp"
+#include "source.hpp"
+
+namespace sluice::nexmark {
+
+using window::EventClock;
+using window::EventTime;
+using window::Millis;
+using window::Timed;
+using TimedEvents = Stream<Timed<Event>>;
+
+inline EventTime at_ms(std::int64_t ms) {
+  return EventTime(Millis(ms));
+}
+inline std::int64_t ms_of(EventTime t) {
+  return t.time_since_epoch().count();
+}
+
+// The generated events, each stamped with its date_time.
+inline TimedEvents events(const Dataflow& flow, std::shared_ptr<NexmarkSource> source,
+                          EventClock clock) {
+  return window::event_time_input(flow, "events", std::move(source), clock,
+                                  [](const Event& e) { return at_ms(e.date_time()); });
+}
+
+// ---- q0 .. q2: stateless ----
+inline Stream<Event> q0(const TimedEvents& in) {
+  return op::map("q0", in, [](Timed<Event>& t) { return std::move(t.value); });
+}
+inline Stream<Q1Row> q1(const TimedEvents& in) {
+  return op::filter_map("q1", in, [](const Timed<Event>& t) -> std::optional<Q1Row> {
+    const Bid* b = t.value.bid();
+    if (b == nullptr) return std::nullopt;
+    return Q1Row{b->auction, b->bidder, b->price * 908, b->date_time};
+  });
+}
+inline Stream<Q2Row> q2(const TimedEvents& in) {
+  return op::filter_map("q2", in, [](const Timed<Event>& t) -> std::optional<Q2Row> {
+    const Bid* b = t.value.bid();
+    if (b == nullptr || b->auction % 123 != 0) return std::nullopt;
+    return Q2Row{b->auction, b->price};
+  });
+}
+
+// ---- q3: incremental join of sellers in OR, ID or CA with their category-10 auctions ----
+namespace detail {
+using PersonOrAuction = std::variant<Person, Auction>;
+// Per seller: the person once seen, and the auctions that arrived before it.
+struct LocalItemLogic {
+  std::optional<Person> person;
+  std::vector<Auction> waiting;
+
+  LogicAction on_item(PersonOrAuction item, Emitter<std::int64_t, Q3Row>& out) {
+    if (Person* p = std::get_if<Person>(&item)) {
+      for (const Auction& a : waiting) out.emit(Q3Row{p->name, p->city, p->state, a.id});
+      waiting.clear();
+      waiting.shrink_to_fit();
+      person = std::move(*p);
+    } else {
+      Auction& a = std::get<Auction>(item);
+      if (person) {
+        out.emit(Q3Row{person->name, person->city, person->state, a.id});
+      } else {
+        waiting.push_back(std::move(a));
+      }
+    }
+    return LogicAction::retain;
+  }
+  std::pair<std::optional<Person>, std::vector<Auction>> snapshot() const {
+    return {person, waiting};
+  }
+};
+}  // namespace detail
+
+inline Stream<Q3Row> q3(const TimedEvents& in) {
+  using Keyed = std::pair<std::int64_t, detail::PersonOrAuction>;
+  auto keyed = op::filter_map("q3_select", in, [](const Timed<Event>& t) -> std::optional<Keyed> {
+    if (const Person* p = t.value.person()) {
+      if (p->state == "OR" || p->state == "ID" || p->state == "CA") return Keyed{p->id, *p};
+    } else if (const Auction* a = t.value.auction()) {
+      if (a->category == 10) return Keyed{a->seller, *a};
+    }
+    return std::nullopt;
+  });
+  using S = std::pair<std::optional<Person>, std::vector<Auction>>;
+  auto joined = op::stateful("q3_join", keyed, [](std::optional<S> resume) {
+    detail::LocalItemLogic logic;
+    if (resume) std::tie(logic.person, logic.waiting) = std::move(*resume);
+    return logic;
+  });
+  return op::key_rm("q3_rows", joined);
+}
+
+// ---- winning bids (q4, q9) ----
+// An auction's winning bid: among its bids with date_time in [auction.date_time,
+// auction.expires], the highest price, then the earliest time (then the lowest bidder
+// and channel, so the winner is unique). Emitted once the frontier passes the epoch
+// of `expires`, when no bid that could count can still arrive; then the auction's
+// state is freed. An auction without such a bid emits nothing.
+struct WinningBid {
+  std::int64_t category = 0;
+  Bid bid;
+};
+
+inline bool better_bid(const Bid& a, const Bid& b) {
+  // a is better: a higher price, or the same and an earlier time (lower bidder, channel).
+  return std::tie(a.price, b.date_time, b.bidder, b.channel) >
+         std::tie(b.price, a.date_time, a.bidder, a.channel);
+}
+
+inline Stream<WinningBid> winning_bids(const std::string& id, const TimedEvents& in,
+                                       EventClock clock) {
+  // Auctions and bids, routed by auction id.
+  auto relevant =
+      op::filter("select", in, [](const Timed<Event>& t) { return t.value.person() == nullptr; });
+  const auto auction_of = [](const Timed<Event>& t) {
+    const Bid* b = t.value.bid();
+    return b != nullptr ? b->auction : t.value.auction()->id;
+  };
+  OperatorBuilder b(relevant, id);
+  auto input = b.add_input(relevant, exchange(auction_of));
+  auto [out, winners] = b.add_output<WinningBid>();
+  b.build([input, out, clock, auction_of](OperatorContext& ctx) {
+    struct State {
+      AuctionPtr auction;
+      std::optional<Bid> best;
+      std::vector<Bid> early;  // bids that arrived before their auction
+    };
+    struct Op {
+      window::EpochMap epochs;
+      std::unordered_map<std::int64_t, State> open;
+      // Auctions to look at once the frontier passes an epoch: those that close at it,
+      // and those with early bids from it (dropped then if their auction is still
+      // unknown: it would come later, so after every such bid).
+      std::map<Epoch, std::vector<std::int64_t>> due;
+
+      void check_at(OperatorContext& c, const Capability& cap, Epoch e, std::int64_t auction) {
+        auto [it, fresh] = due.try_emplace(e);
+        if (fresh) c.notify_at(cap.delayed(e));
+        it->second.push_back(auction);
+      }
+      static bool counts(const Auction& a, const Bid& bid) {
+        return a.date_time <= bid.date_time && bid.date_time <= a.expires;
+      }
+      static void offer(State& s, const Bid& bid) {
+        if (!s.best || better_bid(bid, *s.best)) s.best = bid;
+      }
+    };
+    Op op{clock.epochs(ctx.config()), {}, {}};
+    return [input, out, auction_of, op = std::move(op)](OperatorContext& ctx) mutable {
+      ctx.input(input).for_each([&](InputBatch<Timed<Event>>& batch) {
+        const Capability cap = batch.retain();
+        for (Timed<Event>& t : batch) {
+          const std::int64_t key = auction_of(t);
+          State& s = op.open[key];
+          if (const Bid* bid = t.value.bid()) {
+            if (s.auction) {
+              if (Op::counts(*s.auction, *bid)) Op::offer(s, *bid);
+            } else {
+              if (s.early.empty()) op.check_at(ctx, cap, batch.epoch(), key);
+              s.early.push_back(*bid);
+            }
+          } else {
+            s.auction = std::get<AuctionPtr>(std::move(t.value.v));
+            for (const Bid& e : s.early) {
+              if (Op::counts(*s.auction, e)) Op::offer(s, e);
+            }
+            s.early = {};
+            op.check_at(ctx, cap, op.epochs.epoch_of(at_ms(s.auction->expires)), key);
+          }
+        }
+      });
+      ctx.for_each_notification([&](Capability& cap) {
+        auto node = op.due.extract(cap.epoch());
+        if (node.empty()) return;
+        auto session = ctx.output(out).session(cap);
+        for (std::int64_t key : node.mapped()) {
+          auto it = op.open.find(key);
+          if (it == op.open.end()) continue;
+          State& s = it->second;
+          if (!s.auction) {
+            op.open.erase(it);  // early bids whose auction never came in time
+          } else if (op.epochs.epoch_of(at_ms(s.auction->expires)) == cap.epoch()) {
+            if (s.best) session.give(WinningBid{s.auction->category, *s.best});
+            op.open.erase(it);
+          }
+        }
+      });
+    };
+  });
+  return winners;
+}
+
+// ---- q4: average winning price per category (updated as auctions close) ----
+namespace detail {
+struct AverageLogic {
+  std::int64_t sum = 0;
+  std::int64_t count = 0;
+  LogicAction on_item(std::int64_t price, Emitter<std::int64_t, std::int64_t>& out) {
+    sum += price;
+    ++count;
+    out.emit(sum / count);
+    return LogicAction::retain;
+  }
+  std::pair<std::int64_t, std::int64_t> snapshot() const { return {sum, count}; }
+};
+}  // namespace detail
+
+inline Stream<Q4Row> q4(const TimedEvents& in, EventClock clock) {
+  auto winners = winning_bids("q4_winning_bids", in, clock);
+  auto prices = op::map("q4_price", winners, [](const WinningBid& w) {
+    return std::pair<std::int64_t, std::int64_t>(w.category, w.bid.price);
+  });
+  using S = std::pair<std::int64_t, std::int64_t>;
+  auto averages = op::stateful("q4_average", prices, [](std::optional<S> resume) {
+    detail::AverageLogic logic;
+    if (resume) std::tie(logic.sum, logic.count) = *resume;
+    return logic;
+  });
+  return op::map("q4_rows", averages, [](const std::pair<std::int64_t, std::int64_t>& kv) {
+    return Q4Row{kv.first, kv.second};
+  });
+}
+
+// ---- q9: winning bids ----
+inline Stream<Q9Row> q9(const TimedEvents& in, EventClock clock) {
+  auto winners = winning_bids("q9_winning_bids", in, clock);
+  return op::map("q9_rows", winners, [](const WinningBid& w) { return Q9Row{w.bid}; });
+}
+
+// ---- top_per_group (q5, q7): per group, the items of an epoch with the largest score ----
+// Items arrive as (group, item) pairs, routed by group; once the frontier passes their
+// epoch, every item whose score equals its group's largest score in that epoch is
+// emitted (all of them, on a tie).
+template <class T, class Score>
+Stream<T> top_per_group(const std::string& id, const Stream<std::pair<std::int64_t, T>>& up,
+                        Score score) {
+  using In = std::pair<std::int64_t, T>;
+  OperatorBuilder b(up, id);
+  auto input = b.add_input(up, exchange([](const In& kv) { return kv.first; }));
+  auto [out, down] = b.template add_output<T>();
+  b.build([input, out, score](OperatorContext&) {
+    using Best = std::pair<std::int64_t, std::vector<T>>;  // the score and its items
+    std::map<Epoch, std::unordered_map<std::int64_t, Best>> open;
+    return [input, out, score, open](OperatorContext& ctx) mutable {
+      ctx.input(input).for_each([&](InputBatch<In>& batch) {
+        auto [it, fresh] = open.try_emplace(batch.epoch());
+        if (fresh) ctx.notify_at(batch.retain());
+        for (In& kv : batch) {
+          const std::int64_t s = score(kv.second);
+          auto [g, first] = it->second.try_emplace(kv.first, s, std::vector<T>{});
+          Best& best = g->second;
+          if (!first && s < best.first) continue;
+          if (s > best.first) {
+            best.first = s;
+            best.second.clear();
+          }
+          best.second.push_back(std::move(kv.second));
+        }
+      });
+      ctx.for_each_notification([&](Capability& cap) {
+        auto node = open.extract(cap.epoch());
+        if (node.empty()) return;
+        auto session = ctx.output(out).session(cap);
+        for (auto& [group, best] : node.mapped()) {
+          for (T& item : best.second) session.give(std::move(item));
+        }
+      });
+    };
+  });
+  return down;
+}
+
+// ---- q5: hot items, 10 s windows sliding by 2 s ----
+inline Stream<Q5Row> q5(const TimedEvents& in, EventClock clock) {
+  using Keyed = std::pair<std::int64_t, Timed<char>>;
+  auto bids = op::filter_map("q5_bids", in, [](const Timed<Event>& t) -> std::optional<Keyed> {
+    const Bid* b = t.value.bid();
+    if (b == nullptr) return std::nullopt;
+    return Keyed{b->auction, Timed<char>{0, t.time, t.late}};
+  });
+  auto counts = window::count_window("q5_count", bids, clock,
+                                     window::SlidingWindower(Millis(10'000), Millis(2'000)));
+  auto by_window = op::map("q5_by_window", counts.down, [](const auto& kv) {
+    const auto& [auction, w] = kv;
+    const Q5Row row{ms_of(w.window.start), ms_of(w.window.end), auction,
+                    static_cast<std::int64_t>(w.value)};
+    return std::pair<std::int64_t, Q5Row>(row.window_start, row);
+  });
+  return top_per_group<Q5Row>("q5_hottest", by_window, [](const Q5Row& r) { return r.count; });
+}
+
+// ---- q7: highest bids per 10 s tumbling window ----
+inline Stream<Q7Row> q7(const TimedEvents& in, EventClock clock) {
+  using Keyed = std::pair<std::int64_t, Timed<Bid>>;
+  auto bids = op::filter_map("q7_bids", in, [](const Timed<Event>& t) -> std::optional<Keyed> {
+    const Bid* b = t.value.bid();
+    if (b == nullptr) return std::nullopt;
+    return Keyed{b->auction, Timed<Bid>{*b, t.time, t.late}};
+  });
+  // Per auction and window, its highest bids; then per window, the highest of those.
+  auto highest = window::fold_window(
+      "q7_per_auction", bids, clock, window::TumblingWindower(Millis(10'000)),
+      [] { return std::vector<Bid>{}; },
+      [](std::vector<Bid> top, const Bid& b) {
+        if (top.empty() || b.price > top.front().price) {
+          top.assign(1, b);
+        } else if (b.price == top.front().price) {
+          top.push_back(b);
+        }
+        return top;
+      });
+  auto candidates = op::flat_map("q7_by_window", highest.down, [](const auto& kv) {
+    const auto& w = kv.second;
+    std::vector<std::pair<std::int64_t, Q7Row>> out;
+    for (const Bid& b : w.value) {
+      out.emplace_back(ms_of(w.window.start), Q7Row{ms_of(w.window.start), ms_of(w.window.end), b});
+    }
+    return out;
+  });
+  return top_per_group<Q7Row>("q7_highest", candidates, [](const Q7Row& r) { return r.bid.price; });
+}
+
+// ---- q8: people who created an auction in the same 10 s tumbling window ----
+inline Stream<Q8Row> q8(const TimedEvents& in, EventClock clock) {
+  using Name = std::pair<std::int64_t, Timed<std::string>>;
+  using Sold = std::pair<std::int64_t, Timed<char>>;
+  auto people = op::filter_map("q8_people", in, [](const Timed<Event>& t) -> std::optional<Name> {
+    const Person* p = t.value.person();
+    if (p == nullptr) return std::nullopt;
+    return Name{p->id, Timed<std::string>{p->name, t.time, t.late}};
+  });
+  auto sellers = op::filter_map("q8_sellers", in, [](const Timed<Event>& t) -> std::optional<Sold> {
+    const Auction* a = t.value.auction();
+    if (a == nullptr) return std::nullopt;
+    return Sold{a->seller, Timed<char>{0, t.time, t.late}};
+  });
+  auto joined = window::join_window("q8_join", clock, window::TumblingWindower(Millis(10'000)),
+                                    JoinMode{JoinInsert::last, JoinEmit::final}, people, sellers);
+  return op::filter_map("q8_rows", joined.down, [](const auto& kv) -> std::optional<Q8Row> {
+    const auto& [person, w] = kv;
+    const auto& [name, sold] = w.value;
+    if (!name || !sold) return std::nullopt;
+    return Q8Row{ms_of(w.window.start), ms_of(w.window.end), person, *name};
+  });
+}
+
+// ---- q11: bid sessions per bidder, gap 10 s ----
+inline Stream<Q11Row> q11(const TimedEvents& in, EventClock clock) {
+  using Keyed = std::pair<std::int64_t, Timed<char>>;
+  auto bids = op::filter_map("q11_bids", in, [](const Timed<Event>& t) -> std::optional<Keyed> {
+    const Bid* b = t.value.bid();
+    if (b == nullptr) return std::nullopt;
+    return Keyed{b->bidder, Timed<char>{0, t.time, t.late}};
+  });
+  auto sessions =
+      window::count_window("q11_sessions", bids, clock, window::SessionWindower(Millis(10'000)));
+  return op::map("q11_rows", sessions.down, [](const auto& kv) {
+    const auto& [bidder, w] = kv;
+    return Q11Row{bidder, static_cast<std::int64_t>(w.value), ms_of(w.window.start),
+                  ms_of(w.window.end)};
+  });
+}
+
+}  // namespace sluice::nexmark

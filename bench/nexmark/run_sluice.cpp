@@ -1,0 +1,65 @@
+#include "run_sluice.hpp"
+
+#include <memory>
+
+#include "queries.hpp"
+
+namespace sluice::nexmark {
+namespace {
+
+// One tally per worker, each on its own cache lines.
+struct alignas(64) Slot {
+  RowTally tally;
+  std::vector<std::string> lines;
+};
+
+template <class Row>
+void tally(const std::string& id, const Stream<Row>& rows, std::shared_ptr<std::vector<Slot>> slots,
+           bool keep_lines) {
+  OperatorBuilder b(rows, id);
+  auto in = b.add_input(rows);
+  b.build([in, slots, keep_lines](OperatorContext& ctx) {
+    Slot& mine = (*slots)[ctx.worker_index()];
+    if (keep_lines) mine.tally.lines = &mine.lines;
+    return [in, &mine](OperatorContext& ctx) {
+      ctx.input(in).for_each([&](InputBatch<Row>& batch) {
+        for (const Row& r : batch.items()) mine.tally(r);
+      });
+    };
+  });
+}
+
+}  // namespace
+
+SluiceRun run_sluice(const std::string& query, const GeneratorConfig& generator,
+                     const RunConfig& config, std::int64_t epoch_ms, bool keep_lines) {
+  if (!known_query(query)) {
+    throw ConfigError("unknown query '" + query + "' (known: q0 q1 q2 q3 q4 q5 q7 q8 q9 q11)");
+  }
+  if (epoch_ms <= 0) throw ConfigError("the epoch length must be positive");
+  auto slots = std::make_shared<std::vector<Slot>>(config.workers);
+  Dataflow flow("nexmark_" + query);
+  const EventClock clock{Millis(epoch_ms), Millis(0)};
+  auto source = std::make_shared<NexmarkSource>(generator);
+  auto in = events(flow, source, clock);
+  const auto sink = [&](const auto& rows) { tally("tally", rows, slots, keep_lines); };
+  if (query == "q0") sink(q0(in));
+  if (query == "q1") sink(q1(in));
+  if (query == "q2") sink(q2(in));
+  if (query == "q3") sink(q3(in));
+  if (query == "q4") sink(q4(in, clock));
+  if (query == "q5") sink(q5(in, clock));
+  if (query == "q7") sink(q7(in, clock));
+  if (query == "q8") sink(q8(in, clock));
+  if (query == "q9") sink(q9(in, clock));
+  if (query == "q11") sink(q11(in, clock));
+  run(flow, config);
+  SluiceRun result;
+  for (Slot& s : *slots) {
+    result.rows += s.tally;
+    for (std::string& line : s.lines) result.lines.push_back(std::move(line));
+  }
+  return result;
+}
+
+}  // namespace sluice::nexmark

@@ -1,0 +1,89 @@
+#include "source.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <stdexcept>
+
+namespace sluice::nexmark {
+namespace {
+
+// "part-00003/00008": the partition's index and the partition count, zero-padded so
+// the list sorts by index.
+std::string part_name(std::uint32_t index, std::uint32_t parts) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "part-%05u/%05u", index, parts);
+  return buf;
+}
+
+class Partition final : public io::SourcePartition<Event> {
+ public:
+  Partition(const GeneratorConfig& config, std::uint64_t next, std::uint64_t stride,
+            std::size_t batch)
+      : config_(config), next_(next), stride_(stride), batch_(batch) {}
+
+  bool next_batch(std::vector<Event>& out) override {
+    for (std::size_t i = 0; i < batch_ && next_ < config_.events; ++i, next_ += stride_) {
+      out.push_back(make_event(config_, next_));
+    }
+    return next_ < config_.events;
+  }
+  std::string snapshot() override { return std::to_string(next_); }
+
+ private:
+  GeneratorConfig config_;
+  std::uint64_t next_;
+  std::uint64_t stride_;
+  std::size_t batch_;
+};
+
+std::uint64_t parse_u64(const std::string& s, const std::string& what) {
+  std::size_t used = 0;
+  unsigned long long v = 0;
+  try {
+    v = std::stoull(s, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != s.size() || s.front() == '-') {
+    throw ConfigError("nexmark source: " + what + " '" + s + "' is not an event number");
+  }
+  return v;
+}
+
+}  // namespace
+
+NexmarkSource::NexmarkSource(GeneratorConfig config, std::uint32_t min_parts, std::size_t batch)
+    : config_(config),
+      min_parts_(std::max<std::uint32_t>(min_parts, 1)),
+      batch_(std::max<std::size_t>(batch, 1)) {
+  config_.validate();
+}
+
+std::vector<std::string> NexmarkSource::list_parts(std::uint32_t workers) {
+  parts_ = std::max(workers, min_parts_);
+  std::vector<std::string> names;
+  for (std::uint32_t p = 0; p < parts_; ++p) names.push_back(part_name(p, parts_));
+  return names;
+}
+
+std::unique_ptr<io::SourcePartition<Event>> NexmarkSource::build_part(
+    const std::string& step_path, const std::string& part,
+    std::optional<std::string> resume_state) {
+  unsigned index = 0, parts = 0;
+  char tail = 0;
+  if (std::sscanf(part.c_str(), "part-%u/%u%c", &index, &parts, &tail) != 2 || parts == 0 ||
+      index >= parts) {
+    throw ConfigError("step '" + step_path + "': '" + part + "' is not a nexmark partition name");
+  }
+  std::uint64_t next = index;
+  if (resume_state) {
+    next = parse_u64(*resume_state, "partition " + part + "'s resume state");
+    if (next % parts != index) {
+      throw ConfigError("step '" + step_path + "': resume state " + *resume_state +
+                        " is not an event of partition " + part);
+    }
+  }
+  return std::make_unique<Partition>(config_, next, parts, batch_);
+}
+
+}  // namespace sluice::nexmark
