@@ -74,10 +74,14 @@ TEST_CASE("the division-free floor divider equals integer floor division everywh
         case 0:
           a = static_cast<std::int64_t>(rng());
           break;
-        case 1:
-          a = (static_cast<std::int64_t>(rng() % 2'000'000) - 1'000'000) * d +
-              static_cast<std::int64_t>(rng() % 3) - 1;
+        case 1: {
+          // Near a multiple k * d, with |k * d| well inside int64.
+          const std::int64_t k_max = std::min<std::int64_t>(1'000'000, big / d / 2);
+          const auto k =
+              static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(2 * k_max + 1));
+          a = (k - k_max) * d + static_cast<std::int64_t>(rng() % 3) - 1;
           break;
+        }
         case 2:
           a = (std::int64_t{1} << 52) + static_cast<std::int64_t>(rng() % 4096) - 2048;
           break;
