@@ -64,6 +64,13 @@ inline EventKind kind_of(const GeneratorConfig& c, std::uint64_t n) {
   return rem == 0 ? EventKind::person : rem < 4 ? EventKind::auction : EventKind::bid;
 }
 
+// A set of event kinds (a source can skip the kinds a query never reads: they are
+// then not generated at all; the other events keep their numbers and times).
+enum KindSet : unsigned { kPeople = 1U, kAuctions = 2U, kBids = 4U, kAllKinds = 7U };
+inline bool has_kind(unsigned kinds, EventKind k) {
+  return (kinds & (1U << static_cast<unsigned>(k))) != 0;
+}
+
 Event make_event(const GeneratorConfig& config, std::uint64_t n);
 // The parts, for callers that know the kind (kind_of) and want no Event around them.
 Person make_person(const GeneratorConfig& config, std::uint64_t n);

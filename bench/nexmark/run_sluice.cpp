@@ -40,7 +40,7 @@ SluiceRun run_sluice(const std::string& query, const GeneratorConfig& generator,
   auto slots = std::make_shared<std::vector<Slot>>(config.workers);
   Dataflow flow("nexmark_" + query);
   const EventClock clock{Millis(epoch_ms), Millis(0)};
-  auto source = std::make_shared<NexmarkSource>(generator);
+  auto source = std::make_shared<NexmarkSource>(generator, kinds_read_by(query));
   auto in = events(flow, source, clock);
   const auto sink = [&](const auto& rows) { tally("tally", rows, slots, keep_lines); };
   if (query == "q0") sink(q0(in));

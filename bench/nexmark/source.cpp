@@ -17,13 +17,16 @@ std::string part_name(std::uint32_t index, std::uint32_t parts) {
 
 class Partition final : public io::SourcePartition<Event> {
  public:
-  Partition(const GeneratorConfig& config, std::uint64_t next, std::uint64_t stride,
+  Partition(const GeneratorConfig& config, unsigned kinds, std::uint64_t next, std::uint64_t stride,
             std::size_t batch)
-      : config_(config), next_(next), stride_(stride), batch_(batch) {}
+      : config_(config), kinds_(kinds), next_(next), stride_(stride), batch_(batch) {}
 
   bool next_batch(std::vector<Event>& out) override {
-    for (std::size_t i = 0; i < batch_ && next_ < config_.events; ++i, next_ += stride_) {
+    std::size_t made = 0;
+    for (; made < batch_ && next_ < config_.events; next_ += stride_) {
+      if (kinds_ != kAllKinds && !has_kind(kinds_, kind_of(config_, next_))) continue;
       out.push_back(make_event(config_, next_));
+      ++made;
     }
     return next_ < config_.events;
   }
@@ -31,6 +34,7 @@ class Partition final : public io::SourcePartition<Event> {
 
  private:
   GeneratorConfig config_;
+  unsigned kinds_;
   std::uint64_t next_;
   std::uint64_t stride_;
   std::size_t batch_;
@@ -52,17 +56,19 @@ std::uint64_t parse_u64(const std::string& s, const std::string& what) {
 
 }  // namespace
 
-NexmarkSource::NexmarkSource(GeneratorConfig config, std::uint32_t min_parts, std::size_t batch)
+NexmarkSource::NexmarkSource(GeneratorConfig config, unsigned kinds, std::uint32_t min_parts,
+                             std::size_t batch)
     : config_(config),
+      kinds_(kinds),
       min_parts_(std::max<std::uint32_t>(min_parts, 1)),
       batch_(std::max<std::size_t>(batch, 1)) {
   config_.validate();
 }
 
 std::vector<std::string> NexmarkSource::list_parts(std::uint32_t workers) {
-  parts_ = std::max(workers, min_parts_);
+  const std::uint32_t parts = std::max(workers, min_parts_);
   std::vector<std::string> names;
-  for (std::uint32_t p = 0; p < parts_; ++p) names.push_back(part_name(p, parts_));
+  for (std::uint32_t p = 0; p < parts; ++p) names.push_back(part_name(p, parts));
   return names;
 }
 
@@ -83,7 +89,7 @@ std::unique_ptr<io::SourcePartition<Event>> NexmarkSource::build_part(
                         " is not an event of partition " + part);
     }
   }
-  return std::make_unique<Partition>(config_, next, parts, batch_);
+  return std::make_unique<Partition>(config_, kinds_, next, parts, batch_);
 }
 
 }  // namespace sluice::nexmark

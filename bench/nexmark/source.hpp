@@ -2,8 +2,9 @@
 // event numbers p, p + P, p + 2P, ... below config.events, so every partition's event
 // time advances at the pace of the whole stream (its watermark does not hold the
 // others back) and the events of all partitions are exactly those of one serial
-// generator, whatever P. P is one partition per worker, at least `min_parts`. A
-// partition's snapshot is its next event number (decimal); it resumes there.
+// generator, whatever P. P is one partition per worker, at least `min_parts`. Only the
+// event kinds in `kinds` are made (KindSet; a query that reads bids only skips the
+// rest). A partition's snapshot is its next event number (decimal); it resumes there.
 #pragma once
 
 #include <cstdint>
@@ -21,8 +22,8 @@ namespace sluice::nexmark {
 class NexmarkSource final : public io::FixedPartitionedSource<Event> {
  public:
   // Throws ConfigError for a configuration the generator refuses.
-  explicit NexmarkSource(GeneratorConfig config, std::uint32_t min_parts = 1,
-                         std::size_t batch = 1024);
+  explicit NexmarkSource(GeneratorConfig config, unsigned kinds = kAllKinds,
+                         std::uint32_t min_parts = 1, std::size_t batch = 1024);
 
   std::vector<std::string> list_parts(std::uint32_t workers) override;
   std::unique_ptr<io::SourcePartition<Event>> build_part(
@@ -33,9 +34,9 @@ class NexmarkSource final : public io::FixedPartitionedSource<Event> {
 
  private:
   GeneratorConfig config_;
+  unsigned kinds_;
   std::uint32_t min_parts_;
   std::size_t batch_;
-  std::uint32_t parts_ = 1;  // the count list_parts chose last
 };
 
 }  // namespace sluice::nexmark

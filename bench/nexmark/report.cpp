@@ -1,0 +1,314 @@
+// nexmark_report: turns the JSON lines of a benchmark suite run (bench/run_suite.sh)
+// into bench/results/REPORT.md and throughput.svg.
+//
+//   nexmark_report RESULTS.jsonl OUT_DIR [--title TEXT]
+//
+// Nexmark lines ("bench":"nexmark") make the throughput, ratio and memory tables and
+// the chart; a query's runs at the largest event count of its baseline are the main
+// ones, and sluice runs at other event counts make the memory series. Every other
+// line is a micro-benchmark, listed with its rate. Exit codes: 0, 1 (unreadable input,
+// unwritable output), 2 (usage).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+using Record = std::map<std::string, std::string>;
+
+// A flat JSON object's keys and values (strings unquoted); nullopt if it is not one.
+std::optional<Record> parse_line(const std::string& line) {
+  Record r;
+  std::size_t i = line.find('{');
+  if (i == std::string::npos) return std::nullopt;
+  ++i;
+  const auto skip = [&] {
+    while (i < line.size() && (line[i] == ' ' || line[i] == ',')) ++i;
+  };
+  const auto string_at = [&]() -> std::optional<std::string> {
+    if (i >= line.size() || line[i] != '"') return std::nullopt;
+    std::string s;
+    for (++i; i < line.size() && line[i] != '"'; ++i) {
+      if (line[i] == '\\' && i + 1 < line.size()) ++i;
+      s += line[i];
+    }
+    if (i >= line.size()) return std::nullopt;
+    ++i;
+    return s;
+  };
+  for (skip(); i < line.size() && line[i] != '}'; skip()) {
+    auto key = string_at();
+    if (!key || i >= line.size() || line[i] != ':') return std::nullopt;
+    ++i;
+    if (auto s = string_at()) {
+      r[*key] = *s;
+    } else {
+      const std::size_t end = line.find_first_of(",}", i);
+      if (end == std::string::npos) return std::nullopt;
+      r[*key] = line.substr(i, end - i);
+      i = end;
+    }
+  }
+  return r;
+}
+
+double num(const Record& r, const std::string& key) {
+  auto it = r.find(key);
+  if (it == r.end()) return 0;
+  try {
+    return std::stod(it->second);
+  } catch (...) {
+    return 0;
+  }
+}
+std::string str(const Record& r, const std::string& key) {
+  auto it = r.find(key);
+  return it == r.end() ? std::string() : it->second;
+}
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+// 12,345,678 -> "12.3 M"
+std::string rate(double v) {
+  if (v >= 1e6) return fmt("%.2f M", v / 1e6);
+  if (v >= 1e3) return fmt("%.1f k", v / 1e3);
+  return fmt("%.0f", v);
+}
+
+const std::vector<std::string> kQueries = {"q0", "q1", "q2", "q3", "q4",
+                                           "q5", "q7", "q8", "q9", "q11"};
+bool windowed(const std::string& q) {
+  return q == "q5" || q == "q7" || q == "q8" || q == "q11";
+}
+
+struct QueryRuns {
+  std::optional<Record> baseline, w1, w2;
+  std::map<double, Record> memory;  // events -> sluice -w 2 run (the memory series)
+};
+
+void write_svg(const std::string& path, const std::map<std::string, QueryRuns>& runs) {
+  const int bar = 14, gap = 26, left = 60, top = 40, height = 300;
+  std::vector<std::string> qs;
+  double max = 0;
+  for (const auto& q : kQueries) {
+    auto it = runs.find(q);
+    if (it == runs.end()) continue;
+    qs.push_back(q);
+    for (const auto* r : {&it->second.baseline, &it->second.w1, &it->second.w2}) {
+      if (*r) max = std::max(max, num(**r, "events_per_second"));
+    }
+  }
+  if (max <= 0) max = 1;
+  const double step = std::pow(10.0, std::floor(std::log10(max)));
+  const double top_value = std::ceil(max / step) * step;
+  const int width = left + static_cast<int>(qs.size()) * (3 * bar + gap) + 20;
+  std::ofstream out(path);
+  out << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\""
+      << height + top + 60 << "\" font-family=\"sans-serif\" font-size=\"11\">\n";
+  out << "<text x=\"" << left << "\" y=\"20\" font-size=\"14\">Nexmark throughput (events/s)"
+      << "</text>\n";
+  const char* colors[] = {"#999999", "#4c78a8", "#f58518"};
+  const char* names[] = {"baseline (1 thread)", "sluice -w 1", "sluice -w 2"};
+  for (int k = 0; k < 3; ++k) {
+    out << "<rect x=\"" << width - 150 << "\" y=\"" << 8 + 14 * k
+        << "\" width=\"10\" height=\"10\" fill=\"" << colors[k] << "\"/><text x=\"" << width - 135
+        << "\" y=\"" << 17 + 14 * k << "\">" << names[k] << "</text>\n";
+  }
+  for (int t = 0; t <= 4; ++t) {
+    const double v = top_value * t / 4;
+    const double y = top + height - height * v / top_value;
+    out << "<line x1=\"" << left << "\" x2=\"" << width - 10 << "\" y1=\"" << y << "\" y2=\"" << y
+        << "\" stroke=\"#dddddd\"/><text x=\"" << left - 5 << "\" y=\"" << y + 4
+        << "\" text-anchor=\"end\">" << rate(v) << "</text>\n";
+  }
+  int x = left + 10;
+  for (const auto& q : qs) {
+    const QueryRuns& r = runs.at(q);
+    const std::optional<Record>* bars[] = {&r.baseline, &r.w1, &r.w2};
+    for (int k = 0; k < 3; ++k) {
+      if (*bars[k]) {
+        const double v = num(**bars[k], "events_per_second");
+        const double h = height * v / top_value;
+        out << "<rect x=\"" << x + k * bar << "\" y=\"" << top + height - h << "\" width=\""
+            << bar - 2 << "\" height=\"" << h << "\" fill=\"" << colors[k] << "\"><title>" << q
+            << " " << names[k] << ": " << rate(v) << " events/s</title></rect>\n";
+      }
+    }
+    out << "<text x=\"" << x + 3 * bar / 2 << "\" y=\"" << top + height + 15
+        << "\" text-anchor=\"middle\">" << q << "</text>\n";
+    x += 3 * bar + gap;
+  }
+  out << "</svg>\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: nexmark_report RESULTS.jsonl OUT_DIR [--title TEXT]\n");
+    return 2;
+  }
+  const std::string input = argv[1], dir = argv[2];
+  std::string title = "sluice benchmark report";
+  for (int i = 3; i + 1 < argc; i += 2) {
+    if (std::string(argv[i]) == "--title") title = argv[i + 1];
+  }
+  std::ifstream in(input);
+  if (!in) {
+    std::fprintf(stderr, "error: cannot read '%s'\n", input.c_str());
+    return 1;
+  }
+  std::map<std::string, QueryRuns> runs;
+  std::map<std::string, double> main_events;  // query -> its baseline's event count
+  std::vector<Record> nexmark, micro;
+  std::string line;
+  while (std::getline(in, line)) {
+    auto r = parse_line(line);
+    if (!r || str(*r, "bench").empty()) continue;
+    if (str(*r, "bench") == "nexmark") {
+      nexmark.push_back(*r);
+      if (str(*r, "engine") == "baseline") {
+        double& e = main_events[str(*r, "query")];
+        e = std::max(e, num(*r, "events"));
+      }
+    } else {
+      micro.push_back(*r);
+    }
+  }
+  for (const Record& r : nexmark) {
+    QueryRuns& q = runs[str(r, "query")];
+    const bool main = num(r, "events") == main_events[str(r, "query")];
+    const int workers = static_cast<int>(num(r, "workers"));
+    if (str(r, "engine") == "baseline") {
+      if (main) q.baseline = r;
+    } else if (main && workers == 1) {
+      q.w1 = r;
+    } else if (main && workers == 2) {
+      q.w2 = r;
+    } else if (workers == 2) {
+      q.memory[num(r, "events")] = r;
+    }
+  }
+
+  std::ostringstream md;
+  md << "# " << title << "\n\n";
+  md << "Written by `bench/run_suite.sh` (do not edit). Throughput is events (or records) per "
+        "second of wall time for the whole run, generation included; a ratio is sluice's "
+        "throughput over the single-threaded baseline's, measured in the same suite run. "
+        "`rows ok`: sluice's rows have the baseline's checksum (q4 prints running updates, "
+        "so only its row count is compared).\n\n";
+  md << "## Nexmark\n\n![throughput per query](throughput.svg)\n\n";
+  md << "| query | events | baseline | sluice -w 1 | ratio | sluice -w 2 | ratio | rows ok | "
+        "peak MiB (base / w1 / w2) |\n|---|---|---|---|---|---|---|---|---|\n";
+  std::vector<std::string> misses;
+  for (const auto& q : kQueries) {
+    auto it = runs.find(q);
+    if (it == runs.end() || !it->second.baseline) continue;
+    const QueryRuns& r = it->second;
+    const double b = num(*r.baseline, "events_per_second");
+    const auto cell = [&](const std::optional<Record>& s, double min_ratio, double min_rate,
+                          const char* label) {
+      if (!s) return std::string("| — | — ");
+      const double v = num(*s, "events_per_second");
+      const double ratio = b > 0 ? v / b : 0;
+      if (ratio < min_ratio) {
+        misses.push_back(q + " " + label + ": " + fmt("%.2fx", ratio) +
+                         " of the baseline (target " + fmt("%.1fx", min_ratio) + ")");
+      }
+      if (v < min_rate) {
+        misses.push_back(q + " " + label + ": " + rate(v) + " events/s (target " + rate(min_rate) +
+                         ")");
+      }
+      return "| " + rate(v) + " | " + fmt("%.2fx", ratio) + " ";
+    };
+    const bool fast = q == "q0" || q == "q1" || q == "q2";
+    const double w2_min = fast ? 10e6 : windowed(q) ? 2e6 : 0;
+    const auto rows_ok = [&](const std::optional<Record>& s) {
+      if (!s) return std::string("—");
+      if (str(*s, "rows") != str(*r.baseline, "rows")) return std::string("no");
+      if (q == "q4") return std::string("yes");
+      return std::string(str(*s, "checksum") == str(*r.baseline, "checksum") ? "yes" : "no");
+    };
+    md << "| " << q << " | " << rate(num(*r.baseline, "events")) << " | " << rate(b) << " "
+       << cell(r.w1, 0.5, 0, "-w 1") << cell(r.w2, 0.9, w2_min, "-w 2") << "| " << rows_ok(r.w1)
+       << " / " << rows_ok(r.w2) << " | " << fmt("%.0f", num(*r.baseline, "peak_rss_mb")) << " / "
+       << (r.w1 ? fmt("%.0f", num(*r.w1, "peak_rss_mb")) : "—") << " / "
+       << (r.w2 ? fmt("%.0f", num(*r.w2, "peak_rss_mb")) : "—") << " |\n";
+    if (rows_ok(r.w1) == "no" || rows_ok(r.w2) == "no") misses.push_back(q + ": rows differ");
+  }
+  md << "\nTargets (issue 5): every query at `-w 1` at least 0.5x its baseline and at `-w 2` "
+        "at least 0.9x; q0-q2 at 10 M events/s or more at `-w 2`, q5, q7, q8 and q11 at 2 M.\n\n";
+  if (misses.empty()) {
+    md << "All targets met.\n";
+  } else {
+    md << "Missed:\n\n";
+    for (const auto& m : misses) md << "- " << m << "\n";
+  }
+
+  bool any_memory = false;
+  for (const auto& [q, r] : runs) any_memory = any_memory || !r.memory.empty();
+  if (any_memory) {
+    md << "\n### Peak memory as the event count grows (sluice -w 2, MiB)\n\n| query |";
+    std::set<double> sizes;
+    for (const auto& [q, r] : runs) {
+      if (r.w2) sizes.insert(num(*r.w2, "events"));
+      for (const auto& [e, rec] : r.memory) sizes.insert(e);
+    }
+    for (double e : sizes) md << " " << rate(e) << " |";
+    md << "\n|---|";
+    for (std::size_t i = 0; i < sizes.size(); ++i) md << "---|";
+    md << "\n";
+    for (const auto& q : kQueries) {
+      auto it = runs.find(q);
+      if (it == runs.end()) continue;
+      md << "| " << q << " |";
+      for (double e : sizes) {
+        const Record* rec = nullptr;
+        if (it->second.w2 && num(*it->second.w2, "events") == e) rec = &*it->second.w2;
+        if (auto m = it->second.memory.find(e); m != it->second.memory.end()) rec = &m->second;
+        md << " " << (rec ? fmt("%.0f", num(*rec, "peak_rss_mb")) : "—") << " |";
+      }
+      md << "\n";
+    }
+  }
+
+  if (!micro.empty()) {
+    md << "\n## Micro-benchmarks (`bench/run_micro.sh`)\n\n| bench | engine | workers | "
+          "seconds | rate |\n|---|---|---|---|---|\n";
+    for (const Record& r : micro) {
+      std::string rate_cell = "—";
+      for (const auto& [k, v] : r) {
+        if (k.size() > 11 && k.compare(k.size() - 11, 11, "_per_second") == 0 &&
+            k.find("per_worker") == std::string::npos) {
+          rate_cell = rate(num(r, k)) + " " + k.substr(0, k.size() - 11) + "/s";
+          break;
+        }
+      }
+      const std::string extra = str(r, "window").empty() ? "" : " (" + str(r, "window") + ")";
+      md << "| " << str(r, "bench") << extra << " | "
+         << (str(r, "engine").empty() ? "sluice" : str(r, "engine")) << " | "
+         << (str(r, "workers").empty() ? "1" : str(r, "workers")) << " | "
+         << fmt("%.3f", num(r, "seconds")) << " | " << rate_cell << " |\n";
+    }
+  }
+
+  std::ofstream out(dir + "/REPORT.md");
+  out << md.str();
+  if (!out) {
+    std::fprintf(stderr, "error: cannot write '%s/REPORT.md'\n", dir.c_str());
+    return 1;
+  }
+  write_svg(dir + "/throughput.svg", runs);
+  return 0;
+}
