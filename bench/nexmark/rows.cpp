@@ -1,5 +1,6 @@
 #include "rows.hpp"
 
+#include <charconv>
 #include <cstdio>
 
 #include "generator.hpp"
@@ -10,8 +11,8 @@ namespace {
 void num(std::string& out, std::int64_t v, bool comma = true) {
   if (comma) out += ',';
   char buf[24];
-  const int n = std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
-  out.append(buf, static_cast<std::size_t>(n));
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, static_cast<std::size_t>(end - buf));
 }
 void text(std::string& out, const std::string& s, bool comma = true) {
   if (comma) out += ',';
