@@ -73,11 +73,19 @@ class EventTimeStamp {
   void emit(OutputHandle<Out>& output, const Capability& cap, Part& part, std::vector<T>& batch,
             const io::detail::PartContext&) {
     sluice::detail::each_item(batch, [&](T& record) {
-      Out timed = make(record);
-      auto& t = timed_part(timed);
-      const Watermark::Stamp s = part.watermark.stamp(t.time);
-      t.late = s.late;
-      place(std::max(s.epoch, cap.epoch()), std::move(timed), batch.size());
+      if constexpr (std::is_same_v<Out, Timed<T>>) {
+        // Built in its bucket: the record is moved once.
+        const EventTime t = sluice::detail::call_user(time_of_, record);
+        const Watermark::Stamp s = part.watermark.stamp(t);
+        bucket(std::max(s.epoch, cap.epoch()), batch.size())
+            .emplace_back(std::move(record), t, s.late);
+      } else {
+        Out timed = sluice::detail::call_user(time_of_, record);  // a by-value parameter copies
+        auto& t = timed_part(timed);
+        const Watermark::Stamp s = part.watermark.stamp(t.time);
+        t.late = s.late;
+        bucket(std::max(s.epoch, cap.epoch()), batch.size()).push_back(std::move(timed));
+      }
     });
     for (auto& [epoch, items] : buckets_) {
       if (items.empty()) continue;
@@ -99,25 +107,15 @@ class EventTimeStamp {
   std::optional<std::chrono::steady_clock::time_point> tick(Epoch) const { return std::nullopt; }
 
  private:
-  Out make(T& record) {
-    if constexpr (std::is_same_v<Out, Timed<T>>) {
-      const EventTime t = sluice::detail::call_user(time_of_, record);
-      return Out{std::move(record), t, false};
-    } else {
-      return sluice::detail::call_user(time_of_, record);  // a by-value parameter copies
-    }
-  }
-  // A new bucket reserves the whole batch (most batches are one epoch): no regrowth.
-  void place(Epoch epoch, Out&& timed, std::size_t batch_size) {
+  // The bucket of `epoch`; a new one reserves the whole batch (most batches are one
+  // epoch): no regrowth.
+  std::vector<Out>& bucket(Epoch epoch, std::size_t batch_size) {
     for (auto& [e, items] : buckets_) {
-      if (e == epoch) {
-        items.push_back(std::move(timed));
-        return;
-      }
+      if (e == epoch) return items;
     }
     auto& items = buckets_.emplace_back(epoch, std::vector<Out>{}).second;
     items.reserve(batch_size);
-    items.push_back(std::move(timed));
+    return items;
   }
 
   EventClock clock_;
