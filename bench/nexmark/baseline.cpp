@@ -12,16 +12,15 @@
 #include <utility>
 
 #include <sluice/engine/error.hpp>
+#include <sluice/windowing/windower.hpp>
 
 namespace sluice::nexmark {
 namespace {
 
+using window::detail::floor_div;
+
 constexpr std::int64_t kWindow = 10'000;  // q5, q7, q8: 10 s windows; q11: 10 s gap
 constexpr std::int64_t kSlide = 2'000;    // q5
-
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  return a / b - ((a % b != 0) && (a < 0));
-}
 
 template <class F>
 void each_event(const GeneratorConfig& c, F&& f) {

@@ -305,14 +305,21 @@ Stream<T> top_per_group(const std::string& id, const Stream<std::pair<std::int64
   return down;
 }
 
-// ---- q5: hot items, 10 s windows sliding by 2 s ----
-inline Stream<Q5Row> q5(const TimedEvents& in, EventClock clock) {
+// The bids alone, keyed by key(bid), each a timed mark (for counting windows).
+template <class Key>
+Stream<std::pair<std::int64_t, Timed<char>>> bids_keyed_by(const std::string& id,
+                                                           const TimedEvents& in, Key key) {
   using Keyed = std::pair<std::int64_t, Timed<char>>;
-  auto bids = op::filter_map("q5_bids", in, [](const Timed<Event>& t) -> std::optional<Keyed> {
+  return op::filter_map(id, in, [key](const Timed<Event>& t) -> std::optional<Keyed> {
     const Bid* b = t.value.bid();
     if (b == nullptr) return std::nullopt;
-    return Keyed{b->auction, Timed<char>{0, t.time, t.late}};
+    return Keyed{key(*b), Timed<char>{0, t.time, t.late}};
   });
+}
+
+// ---- q5: hot items, 10 s windows sliding by 2 s ----
+inline Stream<Q5Row> q5(const TimedEvents& in, EventClock clock) {
+  auto bids = bids_keyed_by("q5_bids", in, [](const Bid& b) { return b.auction; });
   auto counts = window::count_window("q5_count", bids, clock,
                                      window::SlidingWindower(Millis(10'000), Millis(2'000)));
   auto by_window = op::map("q5_by_window", counts.down, [](const auto& kv) {
@@ -381,12 +388,7 @@ inline Stream<Q8Row> q8(const TimedEvents& in, EventClock clock) {
 
 // ---- q11: bid sessions per bidder, gap 10 s ----
 inline Stream<Q11Row> q11(const TimedEvents& in, EventClock clock) {
-  using Keyed = std::pair<std::int64_t, Timed<char>>;
-  auto bids = op::filter_map("q11_bids", in, [](const Timed<Event>& t) -> std::optional<Keyed> {
-    const Bid* b = t.value.bid();
-    if (b == nullptr) return std::nullopt;
-    return Keyed{b->bidder, Timed<char>{0, t.time, t.late}};
-  });
+  auto bids = bids_keyed_by("q11_bids", in, [](const Bid& b) { return b.bidder; });
   auto sessions =
       window::count_window("q11_sessions", bids, clock, window::SessionWindower(Millis(10'000)));
   return op::map("q11_rows", sessions.down, [](const auto& kv) {

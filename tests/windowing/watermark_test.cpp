@@ -13,9 +13,16 @@
 using namespace sluice;
 using namespace sluice::window;
 
+namespace {
+// A fresh random seed, or SLUICE_SEED's (to rerun a failure).
+std::uint64_t seed_from_env() {
+  if (const char* s = std::getenv("SLUICE_SEED")) return std::strtoull(s, nullptr, 10);
+  return std::random_device{}();
+}
+}  // namespace
+
 TEST_CASE("records behind the largest earlier time minus max_delay are late") {
-  std::uint64_t seed = std::random_device{}();
-  if (const char* s = std::getenv("SLUICE_SEED")) seed = std::strtoull(s, nullptr, 10);
+  const std::uint64_t seed = seed_from_env();
   INFO("seed " << seed << " (rerun with SLUICE_SEED=" << seed << ")");
   std::mt19937_64 rng(seed);
   for (int round = 0; round < 300; ++round) {
@@ -48,8 +55,7 @@ TEST_CASE("a watermark refuses a zero epoch length and a negative max_delay") {
 }
 
 TEST_CASE("epochs of present-day and pre-1970 times equal the epoch map's") {
-  std::uint64_t seed = std::random_device{}();
-  if (const char* s = std::getenv("SLUICE_SEED")) seed = std::strtoull(s, nullptr, 10);
+  const std::uint64_t seed = seed_from_env();
   INFO("seed " << seed << " (rerun with SLUICE_SEED=" << seed << ")");
   std::mt19937_64 rng(seed);
   for (int round = 0; round < 500; ++round) {
