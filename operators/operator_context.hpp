@@ -154,6 +154,19 @@ class OperatorContext {
     }
     return true;
   }
+  // The frontier of this step's own output `port` over all workers: the least epoch
+  // at which any worker's instance of the step may still produce there (its slowest
+  // worker's capability, for a source). Kept current, and the operator activated when
+  // it changes, once watch_output(port) was called (in the constructor); before that,
+  // and between deliveries, it may lag behind (be lower than) the true frontier.
+  template <class T>
+  void watch_output(OutputPort<T> port) {
+    op_.watch_output(port.index);
+  }
+  template <class T>
+  const Frontier& output_frontier(OutputPort<T> port) const {
+    return op_.output(port.index).frontier();
+  }
   // True once no input will ever deliver anything again.
   bool inputs_done() const {
     for (std::size_t i = 0; i < op_.input_count(); ++i) {

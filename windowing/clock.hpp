@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <utility>
@@ -61,6 +62,15 @@ struct EpochMap {
 struct EventClock {
   Millis epoch_length{1000};
   Millis max_delay{0};
+  // Source alignment, as Flink's watermark alignment: a partition is not read while
+  // its watermark's epoch is more than max_lead epochs past the least over all the
+  // step's partitions on all workers. Without it a partition that reads faster (its
+  // worker less loaded) runs ahead in event time, and its records wait, in memory, in
+  // every windowed step until the slowest partition's watermark catches up; with it
+  // that memory is bounded by max_lead epochs of input. nullopt: no alignment.
+  // Decision: on by default, a few epochs, so memory does not grow with the input.
+  std::optional<Epoch> max_lead{kDefaultMaxLead};
+  static constexpr Epoch kDefaultMaxLead = 4;
   // Throws ConfigError for a non-positive epoch_length or a negative max_delay.
   void validate() const;
   // validate(), with the error prefixed by "step '<step_path>': ".

@@ -14,6 +14,9 @@
 //   step holds its capability at the least epoch(watermark) over its open partitions
 //   (so windows close as event time advances, whatever the wall clock does), and never
 //   below the resume epoch (records of earlier epochs travel at it).
+//   Partitions are aligned (clock.max_lead): one whose epoch(watermark) is more than
+//   max_lead epochs past the step's output frontier over all workers (its slowest
+//   partition's) is not read until that frontier moves.
 //   An exception from time_of stops the run with a StepError naming the step, the
 //   worker, the epoch and the record.
 //
@@ -105,6 +108,12 @@ class EventTimeStamp {
     return std::max(least, held);
   }
   std::optional<std::chrono::steady_clock::time_point> tick(Epoch) const { return std::nullopt; }
+  bool aligned() const { return clock_.max_lead.has_value(); }
+  bool may_read(const Part& part, const Frontier& out) const {
+    if (!clock_.max_lead || out.empty()) return true;
+    const Epoch at = part.watermark.hold_epoch();
+    return at <= out.least() || at - out.least() <= *clock_.max_lead;
+  }
 
  private:
   // The bucket of `epoch`; a new one reserves the whole batch (most batches are one

@@ -3,6 +3,7 @@
 //
 //   build/bench/nexmark --query qN --events N [-w W] [--baseline] [--output PATH]
 //                       [--dump-events PATH] [--rate R] [--epoch-ms E] [--seed S]
+//                       [--max-lead L]
 //
 // --output writes the query's result rows (rows.hpp), --dump-events the generated
 // events (generator.hpp), one per line. The JSON line has query, engine, events,
@@ -65,6 +66,7 @@ int main(int argc, char** argv) {
   GeneratorConfig gen;
   bool baseline = false;
   std::int64_t epoch_ms = 1000;
+  std::int64_t max_lead = sluice::window::EventClock::kDefaultMaxLead;
   auto& app = cli.app();
   app.add_option("--query", query, "the query: q0 q1 q2 q3 q4 q5 q7 q8 q9 q11")
       ->check(CLI::IsMember(query_names()));
@@ -79,6 +81,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--epoch-ms", epoch_ms, "event-time epoch length in ms")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{86'400'000}))
+      ->capture_default_str();
+  app.add_option("--max-lead", max_lead,
+                 "source alignment: epochs a partition may lead the slowest (-1: off)")
+      ->check(CLI::Range(std::int64_t{-1}, std::int64_t{1'000'000}))
       ->capture_default_str();
   app.add_option("--seed", gen.seed, "0: Beam's event stream; else a different one")
       ->capture_default_str();
@@ -108,7 +114,9 @@ int main(int argc, char** argv) {
       if (!output.empty()) rows.lines = &lines;
       run_baseline(query, gen, rows);
     } else {
-      SluiceRun run = run_sluice(query, gen, config, epoch_ms, !output.empty());
+      sluice::window::EventClock clock{sluice::window::Millis(epoch_ms), sluice::window::Millis(0)};
+      clock.max_lead = max_lead < 0 ? std::nullopt : std::optional<sluice::Epoch>(max_lead);
+      SluiceRun run = run_sluice(query, gen, config, clock, !output.empty());
       rows = run.rows;
       lines = std::move(run.lines);
     }

@@ -158,14 +158,15 @@ inline Stream<WinningBid> winning_bids(const std::string& id, const TimedEvents&
     struct State {
       AuctionPtr auction;
       std::optional<Bid> best;
-      std::vector<Bid> early;  // bids that arrived before their auction
+      std::vector<std::pair<Epoch, Bid>> early;  // bids that arrived before their auction
     };
     struct Op {
       window::EpochMap epochs;
       std::unordered_map<std::int64_t, State> open;
       // Auctions to look at once the frontier passes an epoch: those that close at it,
-      // and those with early bids from it (dropped then if their auction is still
-      // unknown: it would come later, so after every such bid).
+      // and those with early bids from it (those bids are dropped then if their auction
+      // is still unknown: it comes later, so after every such bid; early bids of later
+      // epochs stay, as their auction may still come before them).
       std::map<Epoch, std::vector<std::int64_t>> due;
 
       void check_at(OperatorContext& c, const Capability& cap, Epoch e, std::int64_t auction) {
@@ -191,12 +192,15 @@ inline Stream<WinningBid> winning_bids(const std::string& id, const TimedEvents&
             if (s.auction) {
               if (Op::counts(*s.auction, *bid)) Op::offer(s, *bid);
             } else {
-              if (s.early.empty()) op.check_at(ctx, cap, batch.epoch(), key);
-              s.early.push_back(*bid);
+              // A repeated (epoch, auction) entry in `due` is harmless.
+              if (s.early.empty() || s.early.back().first != batch.epoch()) {
+                op.check_at(ctx, cap, batch.epoch(), key);
+              }
+              s.early.emplace_back(batch.epoch(), *bid);
             }
           } else {
             s.auction = std::get<AuctionPtr>(std::move(t.value.v));
-            for (const Bid& e : s.early) {
+            for (const auto& [epoch, e] : s.early) {
               if (Op::counts(*s.auction, e)) Op::offer(s, e);
             }
             s.early = {};
@@ -212,8 +216,9 @@ inline Stream<WinningBid> winning_bids(const std::string& id, const TimedEvents&
           auto it = op.open.find(key);
           if (it == op.open.end()) continue;
           State& s = it->second;
-          if (!s.auction) {
-            op.open.erase(it);  // early bids whose auction never came in time
+          if (!s.auction) {  // drop the early bids whose auction can no longer count them
+            std::erase_if(s.early, [&](const auto& e) { return e.first <= cap.epoch(); });
+            if (s.early.empty()) op.open.erase(it);
           } else if (op.epochs.epoch_of(at_ms(s.auction->expires)) == cap.epoch()) {
             if (s.best) session.give(WinningBid{s.auction->category, *s.best});
             op.open.erase(it);

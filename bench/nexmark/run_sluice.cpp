@@ -32,14 +32,13 @@ void tally(const std::string& id, const Stream<Row>& rows, std::shared_ptr<std::
 }  // namespace
 
 SluiceRun run_sluice(const std::string& query, const GeneratorConfig& generator,
-                     const RunConfig& config, std::int64_t epoch_ms, bool keep_lines) {
+                     const RunConfig& config, const EventClock& clock, bool keep_lines) {
   if (!known_query(query)) {
     throw ConfigError("unknown query '" + query + "' (known: q0 q1 q2 q3 q4 q5 q7 q8 q9 q11)");
   }
-  if (epoch_ms <= 0) throw ConfigError("the epoch length must be positive");
+  clock.validate();
   auto slots = std::make_shared<std::vector<Slot>>(config.workers);
   Dataflow flow("nexmark_" + query);
-  const EventClock clock{Millis(epoch_ms), Millis(0)};
   auto source = std::make_shared<NexmarkSource>(generator, kinds_read_by(query));
   auto in = events(flow, source, clock);
   const auto sink = [&](const auto& rows) { tally("tally", rows, slots, keep_lines); };

@@ -19,8 +19,8 @@ struct SluiceRun {
 };
 
 // Throws ConfigError for an unknown query or a bad configuration, and whatever run()
-// throws. `epoch_ms`: the event-time epoch length.
+// throws. `clock`: the events' epochs and source alignment.
 SluiceRun run_sluice(const std::string& query, const GeneratorConfig& generator,
-                     const RunConfig& config, std::int64_t epoch_ms, bool keep_lines);
+                     const RunConfig& config, const window::EventClock& clock, bool keep_lines);
 
 }  // namespace sluice::nexmark

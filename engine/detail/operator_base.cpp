@@ -37,10 +37,16 @@ const std::string& OperatorBase::path() const {
 std::uint32_t OperatorBase::worker_index() const {
   return worker_.index();
 }
-const RunConfig& OperatorBase::config() const { return worker_.config(); }
+const RunConfig& OperatorBase::config() const {
+  return worker_.config();
+}
 
 std::uint32_t OperatorBase::workers() const {
   return worker_.peers();
+}
+
+void OperatorBase::watch_output(std::size_t i) {
+  worker_.watch_output(*outputs_[i]);
 }
 
 bool OperatorBase::activate_if_idle() {

@@ -50,6 +50,9 @@ class OperatorBase {
   std::size_t output_count() const { return outputs_.size(); }
   InputPortBase& input(std::size_t i) const { return *inputs_[i]; }
   OutputPortBase& output(std::size_t i) const { return *outputs_[i]; }
+  // Has the worker keep output(i).frontier() current, activating this operator when it
+  // changes. Worker thread only, while the operator is being built or running.
+  void watch_output(std::size_t i);
 
   // Progress accounting. Changes made during an activation stay here until it ends
   // (Worker::end_activation), so an activation that blocks half-way (a full channel)

@@ -45,10 +45,16 @@ class OutputPortBase {
 
   OperatorBase& op() const { return op_; }
   std::uint32_t port() const { return port_; }
+  // The frontier of this output over all workers (the least epoch at which any
+  // worker's instance of the step may still produce here), as last delivered by the
+  // worker's progress tracker. Kept current only once watched (Worker::watch_output).
+  const Frontier& frontier() const { return frontier_; }
+  void set_frontier(Frontier f) { frontier_ = f; }
 
  private:
   OperatorBase& op_;
   std::uint32_t port_;
+  Frontier frontier_{0};
 };
 
 }  // namespace sluice::detail

@@ -158,6 +158,20 @@ void Worker::deliver_frontiers() {
   }
 }
 
+// Watched outputs are few (aligned sources), so each is compared after every
+// propagation instead of being looked up in the change batch.
+void Worker::deliver_output_frontiers() {
+  for (OutputPortBase* port : watched_outputs_) {
+    const auto& elements =
+        tracker_->frontier(progress::Source{port->op().node(), port->port()}).frontier();
+    Frontier now = elements.empty() ? Frontier{} : Frontier{elements.front()};
+    if (port->frontier() != now) {
+      port->set_frontier(now);
+      port->op().activate();
+    }
+  }
+}
+
 bool Worker::poll_activations() {
   bool any = false;
   for (InputPortBase* port : remote_inputs_) {
@@ -188,6 +202,7 @@ void Worker::drive() {
     if (progressed) {
       tracker_->propagate();
       deliver_frontiers();
+      deliver_output_frontiers();
     }
     const bool activated = poll_activations();
     if (poll_waiters() || runnable_ > 0) {

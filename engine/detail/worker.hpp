@@ -47,6 +47,8 @@ class Worker {
   void note_remote_activation();
   // Registers an input port that receives batches from other workers' channels.
   void watch_remote_input(InputPortBase& port) { remote_inputs_.push_back(&port); }
+  // Keeps port.frontier() current and activates its operator when it changes.
+  void watch_output(OutputPortBase& port) { watched_outputs_.push_back(&port); }
   void report_failure(std::exception_ptr error);
   // Operators woken from their wait that have not started running yet; the driver
   // yields while any exist. (Boost.Fiber's own ready queue also holds its dispatcher,
@@ -59,6 +61,7 @@ class Worker {
   bool receive_progress();
   bool flush_progress();
   void deliver_frontiers();
+  void deliver_output_frontiers();
   bool poll_activations();
   bool poll_waiters();
   void shutdown_fibers();
@@ -76,6 +79,7 @@ class Worker {
   std::unique_ptr<progress::Tracker<Epoch>> tracker_;
   progress::ChangeBatch<std::pair<progress::Location, Epoch>> round_;
   std::vector<InputPortBase*> remote_inputs_;
+  std::vector<OutputPortBase*> watched_outputs_;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers_;
   std::atomic<bool> remote_activations_{false};
   std::uint64_t sequence_ = 0;

@@ -17,6 +17,13 @@
 //     Epoch after_read(const std::vector<Part*>& parts, Epoch held);
 //     // When to run again at the latest, if no partition asks earlier (or never).
 //     std::optional<Clock::time_point> tick(Epoch held);
+//     // Source alignment: whether the step's output frontier over all workers matters
+//     // (the driver then watches it and is activated when it moves), and whether `part`
+//     // may be read while that frontier is `out`. A part held back is read again once
+//     // the frontier moves; the part at the least epoch is never held back, so the
+//     // slowest worker always makes progress and alignment cannot deadlock.
+//     bool aligned() const;
+//     bool may_read(const Part&, const Frontier& out) const;
 //   };
 #pragma once
 
@@ -84,6 +91,9 @@ class IngestionStamp {
   std::optional<IngestionClock::Clock::time_point> tick(Epoch held) const {
     return clock_.end_of(held);
   }
+  // Ingestion epochs follow the wall clock on every worker alike: nothing to align.
+  bool aligned() const { return false; }
+  bool may_read(const Part&, const Frontier&) const { return true; }
 
  private:
   IngestionClock clock_;
@@ -102,6 +112,7 @@ class SourceDriver {
     if (parts_.empty()) return;
     cap_ = ctx.take_initial_capability();
     cap_.downgrade(first);
+    if (stamp_.aligned()) ctx.watch_output(out_);
   }
   SourceDriver(OperatorContext& ctx, OutputPort<Out> out, std::vector<OpenPart<T>> parts,
                Epoch first, std::optional<PartList::Lease> lease)
@@ -116,8 +127,10 @@ class SourceDriver {
     const auto wall = std::chrono::system_clock::now();
     bool ready = false;
     std::optional<IngestionClock::Clock::time_point> wake = stamp_.tick(cap_.epoch());
+    const Frontier& aligned_to = ctx.output_frontier(out_);
     for (Reading& r : parts_) {
       OpenPart<T>& p = r.open;
+      if (!stamp_.may_read(r.stamp, aligned_to)) continue;  // woken when the frontier moves
       if (!(p.awake && wall < *p.awake) && !read(ctx, output, r)) continue;  // finished
       if (p.awake) {
         const auto at =
