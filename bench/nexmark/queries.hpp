@@ -1,7 +1,11 @@
 // The Nexmark queries on sluice's public API, as a user would write them. Each takes
-// the events (event-time stamped by events()) and returns its result rows
-// (rows.hpp). Two operators are written with OperatorBuilder, as custom_operator.cpp
-// shows: winning_bids (q4, q9) and top_per_group (q5, q7).
+// its Input (the run's source and clock) and returns its result rows (rows.hpp).
+// Queries that read several event kinds read them stamped as one stream (events());
+// those that read bids alone have the source step turn each bid into the record
+// they need, stamped and keyed in one call (bids(); event_time_input's parse form),
+// as a user reading a bids table would, instead of a filter step after it. Two operators are
+// written with OperatorBuilder, as custom_operator.cpp shows: winning_bids (q4, q9), top_per_group
+// (q5) and top_of_batch (q7).
 //
 // Time: every event's time is its date_time; epochs are `clock.epoch_length` of event
 // time and max_delay is 0 (each partition's events are in time order, see
@@ -50,30 +54,51 @@ inline unsigned kinds_read_by(const std::string& query) {
   return kBids;
 }
 
-// The generated events, each stamped with its date_time.
-inline TimedEvents events(const Dataflow& flow, std::shared_ptr<NexmarkSource> source,
-                          EventClock clock) {
-  return window::event_time_input(flow, "events", std::move(source), clock,
-                                  [](const Event& e) { return at_ms(e.date_time()); });
+// A query's input: the run's source (which makes only the kinds the query reads) and
+// event clock.
+struct Input {
+  const Dataflow& flow;
+  std::shared_ptr<NexmarkSource> source;
+  EventClock clock;
+
+  // The generated events, each stamped with its date_time.
+  TimedEvents events() const {
+    return window::event_time_input(flow, "events", source, clock,
+                                    [](const Event& e) { return at_ms(e.date_time()); });
+  }
+  // The bids (the source makes nothing else), each made into f(Bid&&): a Timed<U> or
+  // a (key, Timed<U>) pair whose time is the bid's (stamped()).
+  template <class F>
+  auto bids(F f) const {
+    return window::event_time_input(flow, "bids", source, clock, [f](Event&& e) {
+      return f(std::get<Bid>(std::move(e.v)));  // throws (naming the step) for a non-bid
+    });
+  }
+};
+
+// `value` at the bid's time, as Input::bids's function returns it.
+template <class U>
+Timed<U> stamped(const Bid& b, U value) {
+  return Timed<U>{std::move(value), at_ms(b.date_time), false};
 }
 
 // ---- q0 .. q2: stateless ----
-inline Stream<Event> q0(const TimedEvents& in) {
-  return op::map("q0", in, [](Timed<Event>& t) { return std::move(t.value); });
+inline Stream<Event> q0(const Input& in) {
+  return op::map("q0", in.events(), [](Timed<Event>& t) { return std::move(t.value); });
 }
-inline Stream<Q1Row> q1(const TimedEvents& in) {
-  return op::filter_map("q1", in, [](const Timed<Event>& t) -> std::optional<Q1Row> {
-    const Bid* b = t.value.bid();
-    if (b == nullptr) return std::nullopt;
-    return Q1Row{b->auction, b->bidder, b->price * 908, b->date_time};
+inline Stream<Q1Row> q1(const Input& in) {
+  return op::map("q1", in.bids([](Bid&& b) { return stamped(b, b); }), [](const Timed<Bid>& t) {
+    const Bid& b = t.value;
+    return Q1Row{b.auction, b.bidder, b.price * 908, b.date_time};
   });
 }
-inline Stream<Q2Row> q2(const TimedEvents& in) {
-  return op::filter_map("q2", in, [](const Timed<Event>& t) -> std::optional<Q2Row> {
-    const Bid* b = t.value.bid();
-    if (b == nullptr || b->auction % 123 != 0) return std::nullopt;
-    return Q2Row{b->auction, b->price};
-  });
+inline Stream<Q2Row> q2(const Input& in) {
+  return op::filter_map("q2", in.bids([](Bid&& b) { return stamped(b, b); }),
+                        [](const Timed<Bid>& t) -> std::optional<Q2Row> {
+                          const Bid& b = t.value;
+                          if (b.auction % 123 != 0) return std::nullopt;
+                          return Q2Row{b.auction, b.price};
+                        });
 }
 
 // ---- q3: incremental join of sellers in OR, ID or CA with their category-10 auctions ----
@@ -106,16 +131,17 @@ struct LocalItemLogic {
 };
 }  // namespace detail
 
-inline Stream<Q3Row> q3(const TimedEvents& in) {
+inline Stream<Q3Row> q3(const Input& in) {
   using Keyed = std::pair<std::int64_t, detail::PersonOrAuction>;
-  auto keyed = op::filter_map("q3_select", in, [](const Timed<Event>& t) -> std::optional<Keyed> {
-    if (const Person* p = t.value.person()) {
-      if (p->state == "OR" || p->state == "ID" || p->state == "CA") return Keyed{p->id, *p};
-    } else if (const Auction* a = t.value.auction()) {
-      if (a->category == 10) return Keyed{a->seller, *a};
-    }
-    return std::nullopt;
-  });
+  auto keyed =
+      op::filter_map("q3_select", in.events(), [](const Timed<Event>& t) -> std::optional<Keyed> {
+        if (const Person* p = t.value.person()) {
+          if (p->state == "OR" || p->state == "ID" || p->state == "CA") return Keyed{p->id, *p};
+        } else if (const Auction* a = t.value.auction()) {
+          if (a->category == 10) return Keyed{a->seller, *a};
+        }
+        return std::nullopt;
+      });
   using S = std::pair<std::optional<Person>, std::vector<Auction>>;
   auto joined = op::stateful("q3_join", keyed, [](std::optional<S> resume) {
     detail::LocalItemLogic logic;
@@ -245,8 +271,8 @@ struct AverageLogic {
 };
 }  // namespace detail
 
-inline Stream<Q4Row> q4(const TimedEvents& in, EventClock clock) {
-  auto winners = winning_bids("q4_winning_bids", in, clock);
+inline Stream<Q4Row> q4(const Input& in) {
+  auto winners = winning_bids("q4_winning_bids", in.events(), in.clock);
   auto prices = op::map("q4_price", winners, [](const WinningBid& w) {
     return std::pair<std::int64_t, std::int64_t>(w.category, w.bid.price);
   });
@@ -262,12 +288,12 @@ inline Stream<Q4Row> q4(const TimedEvents& in, EventClock clock) {
 }
 
 // ---- q9: winning bids ----
-inline Stream<Q9Row> q9(const TimedEvents& in, EventClock clock) {
-  auto winners = winning_bids("q9_winning_bids", in, clock);
+inline Stream<Q9Row> q9(const Input& in) {
+  auto winners = winning_bids("q9_winning_bids", in.events(), in.clock);
   return op::map("q9_rows", winners, [](const WinningBid& w) { return Q9Row{w.bid}; });
 }
 
-// ---- top_per_group (q5, q7): per group, the items of an epoch with the largest score ----
+// ---- top_per_group (q5): per group, the items of an epoch with the largest score ----
 // Items arrive as (group, item) pairs, routed by group; once the frontier passes their
 // epoch, every item whose score equals its group's largest score in that epoch is
 // emitted (all of them, on a tie).
@@ -310,22 +336,51 @@ Stream<T> top_per_group(const std::string& id, const Stream<std::pair<std::int64
   return down;
 }
 
-// The bids alone, keyed by key(bid), each a timed mark (for counting windows).
-template <class Key>
-Stream<std::pair<std::int64_t, Timed<char>>> bids_keyed_by(const std::string& id,
-                                                           const TimedEvents& in, Key key) {
-  using Keyed = std::pair<std::int64_t, Timed<char>>;
-  return op::filter_map(id, in, [key](const Timed<Event>& t) -> std::optional<Keyed> {
-    const Bid* b = t.value.bid();
-    if (b == nullptr) return std::nullopt;
-    return Keyed{key(*b), Timed<char>{0, t.time, t.late}};
+// ---- top_of_batch (q7): a local pre-aggregation before an exchange ----
+// Passes on, of each batch, only the items whose score is the largest among the
+// batch's items of the same group (all of them on a tie), and every late item (its
+// window is closed; it must not hide an on-time one). Items stay on their worker, at
+// their epoch: a later exchange then carries a few items per group and batch instead
+// of all of them, as Flink's local-global aggregation does.
+template <class T, class Group, class Score>
+Stream<Timed<T>> top_of_batch(const std::string& id, const Stream<Timed<T>>& up, Group group,
+                              Score score) {
+  OperatorBuilder b(up, id);
+  auto input = b.add_input(up);
+  auto [out, down] = b.template add_output<Timed<T>>();
+  b.build([input, out, group, score](OperatorContext&) {
+    // Per group of the batch, its best score (batches hold a group or two).
+    std::vector<std::pair<std::int64_t, std::int64_t>> best;
+    return [input, out, group, score, best](OperatorContext& ctx) mutable {
+      auto output = ctx.output(out);
+      ctx.input(input).for_each([&](InputBatch<Timed<T>>& batch) {
+        best.clear();
+        auto best_of = [&](const T& item) -> std::int64_t& {
+          const std::int64_t g = group(item);
+          for (auto& [x, s] : best) {
+            if (x == g) return s;
+          }
+          return best.emplace_back(g, score(item)).second;
+        };
+        for (const Timed<T>& t : batch.items()) {
+          if (t.late) continue;
+          std::int64_t& s = best_of(t.value);
+          s = std::max(s, score(t.value));
+        }
+        auto session = output.session(batch);
+        for (Timed<T>& t : batch) {
+          if (t.late || score(t.value) == best_of(t.value)) session.give(std::move(t));
+        }
+      });
+    };
   });
+  return down;
 }
 
 // ---- q5: hot items, 10 s windows sliding by 2 s ----
-inline Stream<Q5Row> q5(const TimedEvents& in, EventClock clock) {
-  auto bids = bids_keyed_by("q5_bids", in, [](const Bid& b) { return b.auction; });
-  auto counts = window::count_window("q5_count", bids, clock,
+inline Stream<Q5Row> q5(const Input& in) {
+  auto bids = in.bids([](Bid&& b) { return std::pair(b.auction, stamped(b, char{0})); });
+  auto counts = window::count_window("q5_count", bids, in.clock,
                                      window::SlidingWindower(Millis(10'000), Millis(2'000)));
   auto by_window = op::map("q5_by_window", counts.down, [](const auto& kv) {
     const auto& [auction, w] = kv;
@@ -337,17 +392,19 @@ inline Stream<Q5Row> q5(const TimedEvents& in, EventClock clock) {
 }
 
 // ---- q7: highest bids per 10 s tumbling window ----
-inline Stream<Q7Row> q7(const TimedEvents& in, EventClock clock) {
-  using Keyed = std::pair<std::int64_t, Timed<Bid>>;
-  auto bids = op::filter_map("q7_bids", in, [](const Timed<Event>& t) -> std::optional<Keyed> {
-    const Bid* b = t.value.bid();
-    if (b == nullptr) return std::nullopt;
-    return Keyed{b->auction, Timed<Bid>{*b, t.time, t.late}};
+inline Stream<Q7Row> q7(const Input& in) {
+  const window::TumblingWindower windower(Millis(10'000));
+  const auto window_of = [windower](const Bid& b) {
+    return ms_of(windower.window_of(at_ms(b.date_time)).start);
+  };
+  auto bids = in.bids([](Bid&& b) { return stamped(b, b); });
+  // Each worker's best bids per window and batch; then per window, the best of those.
+  auto top = top_of_batch("q7_batch_top", bids, window_of, [](const Bid& b) { return b.price; });
+  auto keyed = op::map("q7_by_window", top, [window_of](Timed<Bid>& t) {
+    return std::pair(window_of(t.value), std::move(t));
   });
-  // Per auction and window, its highest bids; then per window, the highest of those.
   auto highest = window::fold_window(
-      "q7_per_auction", bids, clock, window::TumblingWindower(Millis(10'000)),
-      [] { return std::vector<Bid>{}; },
+      "q7_highest", keyed, in.clock, windower, [] { return std::vector<Bid>{}; },
       [](std::vector<Bid> top, const Bid& b) {
         if (top.empty() || b.price > top.front().price) {
           top.assign(1, b);
@@ -356,19 +413,18 @@ inline Stream<Q7Row> q7(const TimedEvents& in, EventClock clock) {
         }
         return top;
       });
-  auto candidates = op::flat_map("q7_by_window", highest.down, [](const auto& kv) {
+  return op::flat_map("q7_rows", highest.down, [](const auto& kv) {
     const auto& w = kv.second;
-    std::vector<std::pair<std::int64_t, Q7Row>> out;
-    for (const Bid& b : w.value) {
-      out.emplace_back(ms_of(w.window.start), Q7Row{ms_of(w.window.start), ms_of(w.window.end), b});
-    }
+    std::vector<Q7Row> out;
+    for (const Bid& b : w.value)
+      out.push_back(Q7Row{ms_of(w.window.start), ms_of(w.window.end), b});
     return out;
   });
-  return top_per_group<Q7Row>("q7_highest", candidates, [](const Q7Row& r) { return r.bid.price; });
 }
 
 // ---- q8: people who created an auction in the same 10 s tumbling window ----
-inline Stream<Q8Row> q8(const TimedEvents& in, EventClock clock) {
+inline Stream<Q8Row> q8(const Input& input) {
+  const TimedEvents in = input.events();
   using Name = std::pair<std::int64_t, Timed<std::string>>;
   using Sold = std::pair<std::int64_t, Timed<char>>;
   auto people = op::filter_map("q8_people", in, [](const Timed<Event>& t) -> std::optional<Name> {
@@ -381,8 +437,9 @@ inline Stream<Q8Row> q8(const TimedEvents& in, EventClock clock) {
     if (a == nullptr) return std::nullopt;
     return Sold{a->seller, Timed<char>{0, t.time, t.late}};
   });
-  auto joined = window::join_window("q8_join", clock, window::TumblingWindower(Millis(10'000)),
-                                    JoinMode{JoinInsert::last, JoinEmit::final}, people, sellers);
+  auto joined =
+      window::join_window("q8_join", input.clock, window::TumblingWindower(Millis(10'000)),
+                          JoinMode{JoinInsert::last, JoinEmit::final}, people, sellers);
   return op::filter_map("q8_rows", joined.down, [](const auto& kv) -> std::optional<Q8Row> {
     const auto& [person, w] = kv;
     const auto& [name, sold] = w.value;
@@ -392,10 +449,10 @@ inline Stream<Q8Row> q8(const TimedEvents& in, EventClock clock) {
 }
 
 // ---- q11: bid sessions per bidder, gap 10 s ----
-inline Stream<Q11Row> q11(const TimedEvents& in, EventClock clock) {
-  auto bids = bids_keyed_by("q11_bids", in, [](const Bid& b) { return b.bidder; });
+inline Stream<Q11Row> q11(const Input& in) {
+  auto bids = in.bids([](Bid&& b) { return std::pair(b.bidder, stamped(b, char{0})); });
   auto sessions =
-      window::count_window("q11_sessions", bids, clock, window::SessionWindower(Millis(10'000)));
+      window::count_window("q11_sessions", bids, in.clock, window::SessionWindower(Millis(10'000)));
   return op::map("q11_rows", sessions.down, [](const auto& kv) {
     const auto& [bidder, w] = kv;
     return Q11Row{bidder, static_cast<std::int64_t>(w.value), ms_of(w.window.start),

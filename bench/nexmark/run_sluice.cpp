@@ -40,18 +40,18 @@ SluiceRun run_sluice(const std::string& query, const GeneratorConfig& generator,
   auto slots = std::make_shared<std::vector<Slot>>(config.workers);
   Dataflow flow("nexmark_" + query);
   auto source = std::make_shared<NexmarkSource>(generator, kinds_read_by(query));
-  auto in = events(flow, source, clock);
+  const Input in{flow, source, clock};
   const auto sink = [&](const auto& rows) { tally("tally", rows, slots, keep_lines); };
   if (query == "q0") sink(q0(in));
   if (query == "q1") sink(q1(in));
   if (query == "q2") sink(q2(in));
   if (query == "q3") sink(q3(in));
-  if (query == "q4") sink(q4(in, clock));
-  if (query == "q5") sink(q5(in, clock));
-  if (query == "q7") sink(q7(in, clock));
-  if (query == "q8") sink(q8(in, clock));
-  if (query == "q9") sink(q9(in, clock));
-  if (query == "q11") sink(q11(in, clock));
+  if (query == "q4") sink(q4(in));
+  if (query == "q5") sink(q5(in));
+  if (query == "q7") sink(q7(in));
+  if (query == "q8") sink(q8(in));
+  if (query == "q9") sink(q9(in));
+  if (query == "q11") sink(q11(in));
   run(flow, config);
   SluiceRun result;
   for (Slot& s : *slots) {
