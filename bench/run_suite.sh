@@ -9,7 +9,10 @@
 #
 # Builds BUILD (default build/, release) first if its benchmarks are missing; run the
 # README's quick start once before, for the packages. EVENTS and MEMORY_EVENTS
-# override the sizes; MEMORY_EVENTS=0 skips the memory series.
+# override the sizes; MEMORY_EVENTS=0 skips the memory series. NEXMARK_ROUNDS (3; 1
+# with --quick) rounds of baseline, -w 1, -w 2 run back to back per query: the report
+# takes the median of the rounds' ratios, as one run's ratio moves by 0.1 to 0.3 on a
+# shared machine.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,6 +31,7 @@ fi
 if [[ $quick == 1 ]]; then
   events="${EVENTS:-1000000}"
   memory_events="${MEMORY_EVENTS:-0}"
+  rounds="${NEXMARK_ROUNDS:-1}"
   export ROUNDS="${ROUNDS:-2000}" RECORDS="${RECORDS:-2000000}"
   export KEYED_RECORDS="${KEYED_RECORDS:-1000000}" KEYED_EPOCH="${KEYED_EPOCH:-0}"
   export WORDCOUNT_MB="${WORDCOUNT_MB:-8}" WINDOWED_RECORDS="${WINDOWED_RECORDS:-1000000}"
@@ -35,6 +39,7 @@ if [[ $quick == 1 ]]; then
 else
   events="${EVENTS:-10000000}"
   memory_events="${MEMORY_EVENTS:-100000000}"
+  rounds="${NEXMARK_ROUNDS:-3}"
 fi
 
 out="$root/bench/results"
@@ -47,12 +52,14 @@ micro="$(BUILD="$build" bash "$root/bench/run_micro.sh")"
 echo "$micro"
 grep "^{" <<<"$micro" >>"$results"
 
-echo "== nexmark, $events events per query"
+echo "== nexmark, $events events per query, $rounds round(s)"
 nexmark="$build/bench/nexmark"
 for q in q0 q1 q2 q3 q4 q5 q7 q8 q9 q11; do
-  "$nexmark" --query "$q" --events "$events" --baseline | tee -a "$results"
-  "$nexmark" --query "$q" --events "$events" -w 1 | tee -a "$results"
-  "$nexmark" --query "$q" --events "$events" -w 2 | tee -a "$results"
+  for ((round = 0; round < rounds; round++)); do
+    "$nexmark" --query "$q" --events "$events" --baseline | tee -a "$results"
+    "$nexmark" --query "$q" --events "$events" -w 1 | tee -a "$results"
+    "$nexmark" --query "$q" --events "$events" -w 2 | tee -a "$results"
+  done
 done
 if [[ "$memory_events" != 0 ]]; then
   echo "== nexmark memory series: sluice -w 2, $memory_events events per query"

@@ -93,9 +93,39 @@ bool windowed(const std::string& q) {
 }
 
 struct QueryRuns {
-  std::optional<Record> baseline, w1, w2;
-  std::map<double, Record> memory;  // events -> sluice -w 2 run (the memory series)
+  std::vector<Record> baselines, w1s, w2s;  // one per round, in run order
+  std::optional<Record> baseline, w1, w2;   // each one's run of median throughput
+  std::map<double, Record> memory;          // events -> sluice -w 2 run (the memory series)
 };
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n == 0 ? 0 : n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+std::optional<Record> median_run(std::vector<Record> runs) {
+  if (runs.empty()) return std::nullopt;
+  std::sort(runs.begin(), runs.end(), [](const Record& a, const Record& b) {
+    return num(a, "events_per_second") < num(b, "events_per_second");
+  });
+  return runs[(runs.size() - 1) / 2];
+}
+// Round i's ratio is the i-th sluice run's throughput over the i-th baseline's: runs of
+// one round are interleaved, so a ratio compares runs made moments apart.
+std::vector<double> round_ratios(const std::vector<Record>& runs,
+                                 const std::vector<Record>& baselines) {
+  std::vector<double> out;
+  for (std::size_t i = 0; i < std::min(runs.size(), baselines.size()); ++i) {
+    const double b = num(baselines[i], "events_per_second");
+    if (b > 0) out.push_back(num(runs[i], "events_per_second") / b);
+  }
+  return out;
+}
+double peak_of(const std::vector<Record>& runs) {
+  double peak = 0;
+  for (const Record& r : runs) peak = std::max(peak, num(r, "peak_rss_mb"));
+  return peak;
+}
 
 void write_svg(const std::string& path, const std::map<std::string, QueryRuns>& runs) {
   const int bar = 14, gap = 26, left = 60, top = 40, height = 300;
@@ -191,14 +221,22 @@ int main(int argc, char** argv) {
     const bool main = num(r, "events") == main_events[str(r, "query")];
     const int workers = static_cast<int>(num(r, "workers"));
     if (str(r, "engine") == "baseline") {
-      if (main) q.baseline = r;
+      if (main) q.baselines.push_back(r);
     } else if (main && workers == 1) {
-      q.w1 = r;
+      q.w1s.push_back(r);
     } else if (main && workers == 2) {
-      q.w2 = r;
+      q.w2s.push_back(r);
     } else if (workers == 2) {
       q.memory[num(r, "events")] = r;
     }
+  }
+
+  std::size_t rounds = 0;
+  for (auto& [name, q] : runs) {
+    q.baseline = median_run(q.baselines);
+    q.w1 = median_run(q.w1s);
+    q.w2 = median_run(q.w2s);
+    rounds = std::max(rounds, q.baselines.size());
   }
 
   std::ostringstream md;
@@ -208,6 +246,11 @@ int main(int argc, char** argv) {
         "throughput over the single-threaded baseline's, measured in the same suite run. "
         "`rows ok`: sluice's rows have the baseline's checksum (q4 prints running updates, "
         "so only its row count is compared).\n\n";
+  if (rounds > 1) {
+    md << "Each query ran " << rounds
+       << " rounds of baseline, -w 1, -w 2 back to back. Throughput is the median run's; a "
+          "ratio is the median of the rounds' own ratios, with their range.\n\n";
+  }
   md << "## Nexmark\n\n![throughput per query](throughput.svg)\n\n";
   md << "| query | events | baseline | sluice -w 1 | ratio | sluice -w 2 | ratio | rows ok | "
         "peak MiB (base / w1 / w2) |\n|---|---|---|---|---|---|---|---|---|\n";
@@ -217,11 +260,12 @@ int main(int argc, char** argv) {
     if (it == runs.end() || !it->second.baseline) continue;
     const QueryRuns& r = it->second;
     const double b = num(*r.baseline, "events_per_second");
-    const auto cell = [&](const std::optional<Record>& s, double min_ratio, double min_rate,
-                          const char* label) {
+    const auto cell = [&](const std::optional<Record>& s, const std::vector<Record>& all,
+                          double min_ratio, double min_rate, const char* label) {
       if (!s) return std::string("| — | — ");
       const double v = num(*s, "events_per_second");
-      const double ratio = b > 0 ? v / b : 0;
+      const std::vector<double> ratios = round_ratios(all, r.baselines);
+      const double ratio = median(ratios);
       if (ratio < min_ratio) {
         misses.push_back(q + " " + label + ": " + fmt("%.2fx", ratio) +
                          " of the baseline (target " + fmt("%.1fx", min_ratio) + ")");
@@ -230,28 +274,39 @@ int main(int argc, char** argv) {
         misses.push_back(q + " " + label + ": " + rate(v) + " events/s (target " + rate(min_rate) +
                          ")");
       }
-      return "| " + rate(v) + " | " + fmt("%.2fx", ratio) + " ";
+      std::string range;
+      if (ratios.size() > 1) {
+        range = fmt(" (%.2f", *std::min_element(ratios.begin(), ratios.end())) +
+                fmt("-%.2f)", *std::max_element(ratios.begin(), ratios.end()));
+      }
+      return "| " + rate(v) + " | " + fmt("%.2fx", ratio) + range + " ";
     };
     const bool fast = q == "q0" || q == "q1" || q == "q2";
     const double w2_min = fast ? 10e6 : windowed(q) ? 2e6 : 0;
-    const auto rows_ok = [&](const std::optional<Record>& s) {
-      if (!s) return std::string("—");
-      if (str(*s, "rows") != str(*r.baseline, "rows")) return std::string("no");
-      if (q == "q4") return std::string("yes");
-      return std::string(str(*s, "checksum") == str(*r.baseline, "checksum") ? "yes" : "no");
+    // Every round's rows must match.
+    const auto rows_ok = [&](const std::vector<Record>& all) {
+      if (all.empty()) return std::string("—");
+      for (const Record& s : all) {
+        if (str(s, "rows") != str(*r.baseline, "rows")) return std::string("no");
+        if (q != "q4" && str(s, "checksum") != str(*r.baseline, "checksum"))
+          return std::string("no");
+      }
+      return std::string("yes");
+    };
+    const auto peak = [](const std::vector<Record>& all) {
+      return all.empty() ? std::string("—") : fmt("%.0f", peak_of(all));
     };
     md << "| " << q << " | " << rate(num(*r.baseline, "events")) << " | " << rate(b) << " "
-       << cell(r.w1, 0.5, 0, "-w 1") << cell(r.w2, 0.9, w2_min, "-w 2") << "| " << rows_ok(r.w1)
-       << " / " << rows_ok(r.w2) << " | " << fmt("%.0f", num(*r.baseline, "peak_rss_mb")) << " / "
-       << (r.w1 ? fmt("%.0f", num(*r.w1, "peak_rss_mb")) : "—") << " / "
-       << (r.w2 ? fmt("%.0f", num(*r.w2, "peak_rss_mb")) : "—") << " |\n";
-    if (rows_ok(r.w1) == "no" || rows_ok(r.w2) == "no") misses.push_back(q + ": rows differ");
+       << cell(r.w1, r.w1s, 0.5, 0, "-w 1") << cell(r.w2, r.w2s, 0.9, w2_min, "-w 2") << "| "
+       << rows_ok(r.w1s) << " / " << rows_ok(r.w2s) << " | " << peak(r.baselines) << " / "
+       << peak(r.w1s) << " / " << peak(r.w2s) << " |\n";
+    if (rows_ok(r.w1s) == "no" || rows_ok(r.w2s) == "no") misses.push_back(q + ": rows differ");
   }
   // Memory: flat as the events grow, for every query but q3 (its join state grows).
   for (const auto& q : kQueries) {
     auto it = runs.find(q);
     if (it == runs.end() || q == "q3" || !it->second.w2 || it->second.memory.empty()) continue;
-    const double small = num(*it->second.w2, "peak_rss_mb");
+    const double small = peak_of(it->second.w2s);
     const auto& [events, big] = *it->second.memory.rbegin();
     const double large = num(big, "peak_rss_mb");
     if (large > 1.5 * small + 8) {
