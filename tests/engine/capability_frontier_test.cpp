@@ -1,8 +1,11 @@
 // Capabilities as the runtime sees them: a held capability holds back downstream
-// frontiers at its epoch; moving one backwards stops the run with a StepError.
+// frontiers at its epoch; moving one backwards stops the run with a StepError; an
+// operator watching its own output sees the least capability over all workers.
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <doctest/doctest.h>
 
@@ -67,6 +70,48 @@ TEST_CASE("downgrading a capability to an earlier epoch stops the run with a Ste
       CHECK(*e.worker() < workers);
       CHECK(std::string(e.what()).find("back.rewind") != std::string::npos);
       CHECK(e.reason().find("from epoch 5 back to epoch 3") != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("a watched output's frontier is the least capability over all workers, kept current") {
+  // Worker w holds its output at epoch 10 * (w + 1) and releases it only once it sees
+  // that frontier at its own epoch: the workers finish one by one, slowest first, and
+  // only if each watch is activated as the frontier moves.
+  struct Seen {
+    std::vector<Epoch> leasts;  // the output frontier at each activation
+  };
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    auto slots = make_slots<Seen>(workers);
+    Dataflow flow("watch");
+    OperatorBuilder b(flow, "source");
+    auto [out, stream] = b.add_output<std::uint64_t>();
+    b.build([out, slots](OperatorContext& ctx) {
+      Capability cap = ctx.take_initial_capability();
+      const Epoch mine = 10 * (ctx.worker_index() + 1);
+      cap.downgrade(mine);
+      ctx.watch_output(out);
+      return [out, slots, mine, cap = std::move(cap)](OperatorContext& ctx) mutable {
+        if (!cap) return;  // released: later frontiers are the other workers'
+        const Frontier& f = ctx.output_frontier(out);
+        REQUIRE_FALSE(f.empty());  // this worker's capability is still held
+        (*slots)[ctx.worker_index()].value.leasts.push_back(f.least());
+        if (f.least() == mine) cap.drop();
+      };
+    });
+    op::probe("probe", stream, Probe());
+    RunConfig config;
+    config.workers = workers;
+    run(flow, config);
+    for (std::uint32_t w = 0; w < workers; ++w) {
+      CAPTURE(w);
+      const auto& leasts = (*slots)[w].value.leasts;
+      REQUIRE_FALSE(leasts.empty());
+      CHECK(leasts.back() == 10 * (w + 1));  // released at its own epoch, once seen
+      // Never above the least capability still held (its own), never backwards.
+      CHECK(std::is_sorted(leasts.begin(), leasts.end()));
+      for (Epoch e : leasts) CHECK(e <= 10 * (w + 1));
     }
   }
 }
