@@ -42,7 +42,10 @@ namespace detail {
 template <class T, class F>
 struct TimedOf {
   using R = std::invoke_result_t<F&, T&&>;
-  using type = std::conditional_t<std::is_convertible_v<R, EventTime>, Timed<T>, R>;
+  // time_of gives the time alone (else it made the record: a Timed<U>, which may be a
+  // Timed<T> too, or a keyed pair).
+  static constexpr bool kTimeOnly = std::is_convertible_v<R, EventTime>;
+  using type = std::conditional_t<kTimeOnly, Timed<T>, R>;
 };
 
 // The Timed part of a record the stamp emits: itself, or the value of a keyed pair.
@@ -76,7 +79,7 @@ class EventTimeStamp {
   void emit(OutputHandle<Out>& output, const Capability& cap, Part& part, std::vector<T>& batch,
             const io::detail::PartContext&) {
     sluice::detail::each_item(batch, [&](T& record) {
-      if constexpr (std::is_same_v<Out, Timed<T>>) {
+      if constexpr (TimedOf<T, F>::kTimeOnly) {
         // Built in its bucket: the record is moved once.
         const EventTime t = sluice::detail::call_user(time_of_, record);
         const Watermark::Stamp s = part.watermark.stamp(t);

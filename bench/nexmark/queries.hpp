@@ -67,13 +67,15 @@ struct Input {
     return window::event_time_input(flow, "events", source, clock,
                                     [](const Event& e) { return at_ms(e.date_time()); });
   }
-  // The bids (the source makes nothing else), each made into f(Bid&&): a Timed<U> or
-  // a (key, Timed<U>) pair whose time is the bid's (stamped()).
+  // The bids, each made into f(Bid&&): a Timed<U> or a (key, Timed<U>) pair whose
+  // time is the bid's (stamped()).
+  // They come from a BidSource (a bids table: no Event around each bid) with the
+  // source's settings.
   template <class F>
   auto bids(F f) const {
-    return window::event_time_input(flow, "bids", source, clock, [f](Event&& e) {
-      return f(std::get<Bid>(std::move(e.v)));  // throws (naming the step) for a non-bid
-    });
+    auto table =
+        std::make_shared<BidSource>(source->config(), kBids, source->min_parts(), source->batch());
+    return window::event_time_input(flow, "bids", std::move(table), clock, std::move(f));
   }
 };
 

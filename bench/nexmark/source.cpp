@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <stdexcept>
+#include <type_traits>
 
 namespace sluice::nexmark {
 namespace {
@@ -15,17 +16,27 @@ std::string part_name(std::uint32_t index, std::uint32_t parts) {
   return buf;
 }
 
-class Partition final : public io::SourcePartition<Event> {
+template <class T>
+T make(const GeneratorConfig& c, std::uint64_t n) {
+  if constexpr (std::is_same_v<T, Bid>) {
+    return make_bid(c, n);
+  } else {
+    return make_event(c, n);
+  }
+}
+
+template <class T>
+class Partition final : public io::SourcePartition<T> {
  public:
   Partition(const GeneratorConfig& config, unsigned kinds, std::uint64_t next, std::uint64_t stride,
             std::size_t batch)
       : config_(config), kinds_(kinds), next_(next), stride_(stride), batch_(batch) {}
 
-  bool next_batch(std::vector<Event>& out) override {
+  bool next_batch(std::vector<T>& out) override {
     std::size_t made = 0;
     for (; made < batch_ && next_ < config_.events; next_ += stride_) {
       if (kinds_ != kAllKinds && !has_kind(kinds_, kind_of(config_, next_))) continue;
-      out.push_back(make_event(config_, next_));
+      out.push_back(make<T>(config_, next_));
       ++made;
     }
     return next_ < config_.events;
@@ -56,23 +67,26 @@ std::uint64_t parse_u64(const std::string& s, const std::string& what) {
 
 }  // namespace
 
-NexmarkSource::NexmarkSource(GeneratorConfig config, unsigned kinds, std::uint32_t min_parts,
-                             std::size_t batch)
+template <class T>
+GeneratorSource<T>::GeneratorSource(GeneratorConfig config, unsigned kinds, std::uint32_t min_parts,
+                                    std::size_t batch)
     : config_(config),
-      kinds_(kinds),
+      kinds_(std::is_same_v<T, Bid> ? unsigned{kBids} : kinds),
       min_parts_(std::max<std::uint32_t>(min_parts, 1)),
       batch_(std::max<std::size_t>(batch, 1)) {
   config_.validate();
 }
 
-std::vector<std::string> NexmarkSource::list_parts(std::uint32_t workers) {
+template <class T>
+std::vector<std::string> GeneratorSource<T>::list_parts(std::uint32_t workers) {
   const std::uint32_t parts = std::max(workers, min_parts_);
   std::vector<std::string> names;
   for (std::uint32_t p = 0; p < parts; ++p) names.push_back(part_name(p, parts));
   return names;
 }
 
-std::unique_ptr<io::SourcePartition<Event>> NexmarkSource::build_part(
+template <class T>
+std::unique_ptr<io::SourcePartition<T>> GeneratorSource<T>::build_part(
     const std::string& step_path, const std::string& part,
     std::optional<std::string> resume_state) {
   unsigned index = 0, parts = 0;
@@ -89,7 +103,10 @@ std::unique_ptr<io::SourcePartition<Event>> NexmarkSource::build_part(
                         " is not an event of partition " + part);
     }
   }
-  return std::make_unique<Partition>(config_, kinds_, next, parts, batch_);
+  return std::make_unique<Partition<T>>(config_, kinds_, next, parts, batch_);
 }
+
+template class GeneratorSource<Event>;
+template class GeneratorSource<Bid>;
 
 }  // namespace sluice::nexmark

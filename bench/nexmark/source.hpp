@@ -5,6 +5,7 @@
 // generator, whatever P. P is one partition per worker, at least `min_parts`. Only the
 // event kinds in `kinds` are made (KindSet; a query that reads bids only skips the
 // rest). A partition's snapshot is its next event number (decimal); it resumes there.
+// BidSource makes Bid records (the bids alone) the same way.
 #pragma once
 
 #include <cstdint>
@@ -19,18 +20,23 @@
 
 namespace sluice::nexmark {
 
-class NexmarkSource final : public io::FixedPartitionedSource<Event> {
+// T = Event: every kind in `kinds`; T = Bid: the bids alone (a bids table; `kinds` is
+// then kBids whatever is given), made without an Event around them.
+template <class T>
+class GeneratorSource final : public io::FixedPartitionedSource<T> {
  public:
   // Throws ConfigError for a configuration the generator refuses.
-  explicit NexmarkSource(GeneratorConfig config, unsigned kinds = kAllKinds,
-                         std::uint32_t min_parts = 1, std::size_t batch = 1024);
+  explicit GeneratorSource(GeneratorConfig config, unsigned kinds = kAllKinds,
+                           std::uint32_t min_parts = 1, std::size_t batch = 1024);
 
   std::vector<std::string> list_parts(std::uint32_t workers) override;
-  std::unique_ptr<io::SourcePartition<Event>> build_part(
+  std::unique_ptr<io::SourcePartition<T>> build_part(
       const std::string& step_path, const std::string& part,
       std::optional<std::string> resume_state) override;
 
   const GeneratorConfig& config() const { return config_; }
+  std::uint32_t min_parts() const { return min_parts_; }
+  std::size_t batch() const { return batch_; }
 
  private:
   GeneratorConfig config_;
@@ -38,5 +44,10 @@ class NexmarkSource final : public io::FixedPartitionedSource<Event> {
   std::uint32_t min_parts_;
   std::size_t batch_;
 };
+
+using NexmarkSource = GeneratorSource<Event>;
+using BidSource = GeneratorSource<Bid>;
+extern template class GeneratorSource<Event>;
+extern template class GeneratorSource<Bid>;
 
 }  // namespace sluice::nexmark

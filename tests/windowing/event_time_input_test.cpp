@@ -311,6 +311,27 @@ TEST_CASE("a parsing time_of gives each record the time and value it returns") {
   }
 }
 
+TEST_CASE("a parsing time_of may return a Timed of the source's own record type") {
+  // Timed<Ev> from an Ev: the record it returns, at the time it gives (here a new id
+  // and t + 100), not the source's record at a time.
+  const Parts parts = {{{30, 1, 1}, {250, 1, 2}}, {{40, 2, 3}}};
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    Dataflow flow("same");
+    auto events = window::event_time_input(flow, "in", VectorSource<Ev>(parts),
+                                           window::EventClock{Millis(100), Millis(0)}, [](Ev&& e) {
+                                             const std::int64_t t = e.t + 100;
+                                             return TimedEv{Ev{t, e.key, e.id + 10}, at(t), false};
+                                           });
+    TestingSink<TimedEv> sink;
+    op::output("out", events, sink);
+    run(flow, workers_config(workers));
+    check_same_rows(stamped_rows(sink),
+                    {{1, {130, 1, 11}, false}, {3, {350, 1, 12}, false}, {1, {140, 2, 13}, false}},
+                    "parsed");
+  }
+}
+
 TEST_CASE("a time_of returning (key, Timed) makes a keyed stream with the same epochs and marks") {
   const std::vector<std::vector<std::string>> lines = {{"30,1", "10,2", "250,1"}, {"40,2"}};
   for (std::uint32_t workers = 1; workers <= 3; ++workers) {
