@@ -33,11 +33,14 @@ class Watermark {
       : Watermark(EventClock{epoch_length, max_delay}) {}
 
   // Classifies a record with event time t and advances the watermark.
-  Stamp stamp(EventTime t) {
+  // Inlined into the per-record loop; the rare paths are calls.
+  [[gnu::always_inline]] Stamp stamp(EventTime t) {
     if (seen_ && t < max_seen_ - max_delay_) return Stamp{hold_epoch(), true};
     if (!seen_ || t > max_seen_) max_seen_ = t;
     seen_ = true;
-    return Stamp{epoch_of(t), false};
+    // Most records fall in the epoch of the one before them: one range check then.
+    if (t < epoch_from_ || t >= epoch_until_) enter_epoch_of(t);
+    return Stamp{last_epoch_, false};
   }
 
   std::optional<EventTime> watermark() const {
@@ -51,14 +54,29 @@ class Watermark {
     const auto ms = t.time_since_epoch().count();
     return ms <= 0 ? 0 : static_cast<Epoch>(per_epoch_(ms));
   }
+  // The first time of epoch e (for e > 0; epoch 0 also holds every earlier time).
+  EventTime start_of(Epoch e) const {
+    return EventTime(Millis(per_epoch_.divisor() * static_cast<std::int64_t>(e)));
+  }
 
  private:
+  [[gnu::noinline]] void enter_epoch_of(EventTime t) {
+    last_epoch_ = epoch_of(t);
+    epoch_from_ = last_epoch_ == 0 ? EventTime::min() : start_of(last_epoch_);
+    epoch_until_ = start_of(last_epoch_ + 1);
+  }
+
   Millis max_delay_;
   detail::FloorDivider per_epoch_;
   // The largest time read so far, once seen_ (a plain pair rather than an optional,
   // which GCC 12 warns about as maybe-uninitialized).
   EventTime max_seen_{};
   bool seen_ = false;
+  // The epoch of the last stamped time, and its range [epoch_from_, epoch_until_)
+  // (empty before the first).
+  Epoch last_epoch_ = 0;
+  EventTime epoch_from_ = EventTime::max();
+  EventTime epoch_until_ = EventTime::min();
 };
 
 }  // namespace sluice::window

@@ -147,9 +147,9 @@ inline constexpr bool kTumbling = std::is_same_v<W, TumblingWindower>;
 
 // One open window of a key, and its logic. Move-assignable even when the logic is not
 // (a lambda with captures inside it): assignment rebuilds the logic in place.
-// A session keeps [start, end) and the epoch it closes at (both change as sessions
-// merge); a tumbling or sliding window keeps its start only (the windower gives its
-// length, so its end and close epoch follow), which keeps per-key state small.
+// A session keeps [start, end) and when it closes (both change as sessions merge); a
+// tumbling or sliding window keeps its start only (the windower gives its length, so
+// its end and close epoch follow), which keeps per-key state small.
 template <class Logic, bool Session>
 struct OpenWindow;
 
@@ -162,15 +162,19 @@ void rebuild_logic(Logic& logic, Logic&& from) {
 template <class Logic>
 struct OpenWindow<Logic, true> {
   Window window;
-  Epoch close;  // the epoch of end - 1: the window closes once the frontier passes it
+  // The start of the epoch after the one holding end - 1 (the close epoch): the window
+  // closes once the frontier passes that epoch. Kept as a time rather than an epoch so
+  // that a record extending the session within its close epoch (most do) is told so
+  // by one comparison, without a division.
+  EventTime closes_by;
   Logic logic;
 
-  OpenWindow(Window w, Epoch c, Logic&& l) : window(w), close(c), logic(std::move(l)) {}
+  OpenWindow(Window w, EventTime by, Logic&& l) : window(w), closes_by(by), logic(std::move(l)) {}
   OpenWindow(OpenWindow&&) = default;
   OpenWindow& operator=(OpenWindow&& other) noexcept(std::is_nothrow_move_constructible_v<Logic>) {
     if (this != &other) {
       window = other.window;
-      close = other.close;
+      closes_by = other.closes_by;
       rebuild_logic(logic, std::move(other.logic));
     }
     return *this;
@@ -286,13 +290,7 @@ class WindowOp {
       return Window{o.start, o.start + windower_.length()};
     }
   }
-  Epoch close_epoch(const Open& o) const {
-    if constexpr (kSessions<W>) {
-      return o.close;
-    } else {
-      return close_of(window_of(o));
-    }
-  }
+  Epoch close_epoch(const Open& o) const { return close_of(window_of(o)); }
 
  private:
   struct Closing {
@@ -308,7 +306,7 @@ class WindowOp {
   }
   Open make_open(const Window& w, Logic&& logic) const {
     if constexpr (kSessions<W>) {
-      return Open(w, close_of(w), std::move(logic));
+      return Open(w, epochs_.start_of(close_of(w) + 1), std::move(logic));
     } else {
       return Open(w.start, std::move(logic));
     }
@@ -399,21 +397,23 @@ class WindowOp {
         [](const Open& o) { return o.window.end; });
     if (i == j) {
       const Window w{t, t + gap};
-      const Epoch close = close_of(w);
       opens.insert(opens.begin() + static_cast<std::ptrdiff_t>(i),
                    make_open(w, build_(std::nullopt)));
-      close_later(key, close, at);
+      close_later(key, close_of(w), at);
     } else {
       Open& o = opens[i];
       const Window w{std::min(o.window.start, t), std::max(opens[j - 1].window.end, t + gap)};
-      for (std::size_t k = i + 1; k < j; ++k) o.logic.on_merge(std::move(opens[k].logic));
-      opens.erase(opens.begin() + static_cast<std::ptrdiff_t>(i + 1),
-                  opens.begin() + static_cast<std::ptrdiff_t>(j));
+      if (j > i + 1) {  // t bridges sessions: they merge into the first
+        for (std::size_t k = i + 1; k < j; ++k) o.logic.on_merge(std::move(opens[k].logic));
+        opens.erase(opens.begin() + static_cast<std::ptrdiff_t>(i + 1),
+                    opens.begin() + static_cast<std::ptrdiff_t>(j));
+      }
       Open& joined = opens[i];
       joined.window = w;
-      const Epoch close = close_of(w);
-      if (close != joined.close) {
-        joined.close = close;
+      // A session only grows: it closes later once its end passes closes_by.
+      if (w.end > joined.closes_by) {
+        const Epoch close = close_of(w);
+        joined.closes_by = epochs_.start_of(close + 1);
         close_later(key, close, at);
       }
     }
@@ -452,12 +452,12 @@ class WindowOp {
     auto it = state_.find(key, hash);
     if (it == state_.end()) return;  // closed already (a stale registration)
     Opens& opens = State::value(it);
-    // Due: closing at `epoch` or before (for a fixed length: ending by the next epoch's
-    // start, which needs no division).
+    // Due: closing at `epoch` or before, i.e. ending by the next epoch's start (no
+    // division).
     const EventTime next = epochs_.start_of(epoch + 1);
     const auto due = [&](const Open& o) {
       if constexpr (kSessions<W>) {
-        return o.close <= epoch;
+        return o.closes_by <= next;
       } else {
         return o.start + windower_.length() <= next;
       }

@@ -208,9 +208,14 @@ Auction make_auction(const GeneratorConfig& c, std::uint64_t n) {
 }
 
 Bid make_bid(const GeneratorConfig& c, std::uint64_t n) {
+  Bid b;
+  fill_bid(c, n, b);
+  return b;
+}
+
+void fill_bid(const GeneratorConfig& c, std::uint64_t n, Bid& b) {
   const std::int64_t id = event_id(c, n);
   JavaRandom r = random_for(c, id);
-  Bid b;
   b.auction = kFirstAuctionId +
               hot_or(
                   r, c.hot_auction_ratio, [&] { return hot_of(last_base0_auction_id(id)); },
@@ -224,7 +229,6 @@ Bid make_bid(const GeneratorConfig& c, std::uint64_t n) {
                   ? r.next_int(static_cast<std::int32_t>(kHotChannels.size()))
                   : static_cast<std::int32_t>(kHotChannels.size()) + r.next_int(kChannels);
   b.date_time = c.timestamp(n);
-  return b;
 }
 
 Event make_event(const GeneratorConfig& c, std::uint64_t n) {

@@ -16,12 +16,13 @@ std::string part_name(std::uint32_t index, std::uint32_t parts) {
   return buf;
 }
 
+// Appends event n to `out` (a bid is written in place: fill_bid).
 template <class T>
-T make(const GeneratorConfig& c, std::uint64_t n) {
+void append(const GeneratorConfig& c, std::uint64_t n, std::vector<T>& out) {
   if constexpr (std::is_same_v<T, Bid>) {
-    return make_bid(c, n);
+    fill_bid(c, n, out.emplace_back());
   } else {
-    return make_event(c, n);
+    out.push_back(make_event(c, n));
   }
 }
 
@@ -36,7 +37,7 @@ class Partition final : public io::SourcePartition<T> {
     std::size_t made = 0;
     for (; made < batch_ && next_ < config_.events; next_ += stride_) {
       if (kinds_ != kAllKinds && !has_kind(kinds_, kind_of(config_, next_))) continue;
-      out.push_back(make<T>(config_, next_));
+      append(config_, next_, out);
       ++made;
     }
     return next_ < config_.events;

@@ -54,7 +54,7 @@ TEST_CASE("a watermark refuses a zero epoch length and a negative max_delay") {
                        doctest::Contains("max_delay must not be negative"), ConfigError);
 }
 
-TEST_CASE("epochs of present-day and pre-1970 times equal the epoch map's") {
+TEST_CASE("epochs and stamps of present-day and pre-1970 times equal the epoch map's") {
   const std::uint64_t seed = seed_from_env();
   INFO("seed " << seed << " (rerun with SLUICE_SEED=" << seed << ")");
   std::mt19937_64 rng(seed);
@@ -66,6 +66,9 @@ TEST_CASE("epochs of present-day and pre-1970 times equal the epoch map's") {
     CAPTURE(length);
     const EpochMap reference{Millis(length)};
     Watermark wm{Millis(length), Millis(0)};
+    // Nothing is late to this one: every stamp carries its time's own epoch (stamp()
+    // remembers the last epoch's range; times jump between and within epochs).
+    Watermark never_late{Millis(length), Millis(1'000'000'000'000'000)};
     for (int i = 0; i < 100; ++i) {
       // Around 2023 (to the millisecond, multiples of the length included), or before 1970.
       std::int64_t t = 1'700'000'000'000 + static_cast<std::int64_t>(rng() % 100'000'000'000);
@@ -73,6 +76,12 @@ TEST_CASE("epochs of present-day and pre-1970 times equal the epoch map's") {
       if (i % 17 == 0) t = -static_cast<std::int64_t>(rng() % 1'000'000'000);
       CAPTURE(t);
       CHECK(wm.epoch_of(EventTime(Millis(t))) == reference.epoch_of(EventTime(Millis(t))));
+      const auto stamp = never_late.stamp(EventTime(Millis(t)));
+      CHECK_FALSE(stamp.late);
+      CHECK(stamp.epoch == reference.epoch_of(EventTime(Millis(t))));
+      // The next millisecond, often in the same epoch (the remembered range's edges).
+      CHECK(never_late.stamp(EventTime(Millis(t + 1))).epoch ==
+            reference.epoch_of(EventTime(Millis(t + 1))));
     }
   }
 }
