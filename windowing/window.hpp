@@ -45,6 +45,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -410,12 +411,11 @@ class WindowOp {
       }
       Open& joined = opens[i];
       joined.window = w;
-      // A session only grows: it closes later once its end passes closes_by.
-      if (w.end > joined.closes_by) {
-        const Epoch close = close_of(w);
-        joined.closes_by = epochs_.start_of(close + 1);
-        close_later(key, close, at);
-      }
+      // A session only grows: it closes later once its end passes closes_by. It is
+      // registered again lazily: the visit at the epoch it registered for finds it
+      // still open and registers it at its current close epoch (close_key), once per
+      // visit rather than once per epoch it grows into.
+      if (w.end > joined.closes_by) joined.closes_by = epochs_.start_of(close_of(w) + 1);
     }
     Emit emit = emitter(to_down, key, opens[i].window);
     opens[i].logic.on_value(std::move(v.value), t, emit);
@@ -439,16 +439,18 @@ class WindowOp {
         state_.for_each_prefetched(
             c.keys, [](const K& key) -> const K& { return key; },
             [&](K& key, std::uint64_t hash) {
-              close_key(key, hash, epoch, to_down, metas ? &to_meta : nullptr);
+              close_key(key, hash, c.cap, to_down, metas ? &to_meta : nullptr);
             });
       });
     }
   }
 
-  // Closes the windows of `key` due at `epoch`; their meta records go to `to_meta`
-  // unless it is null (nobody reads the meta stream).
-  void close_key(const K& key, std::uint64_t hash, Epoch epoch, Session<Down>& to_down,
+  // Closes the windows of `key` due at the epoch of `cap` (the registration visited);
+  // their meta records go to `to_meta` unless it is null (nobody reads the meta
+  // stream). Registers the key again for a session still open.
+  void close_key(const K& key, std::uint64_t hash, const Capability& cap, Session<Down>& to_down,
                  Session<std::pair<K, WindowMeta>>* to_meta) {
+    const Epoch epoch = cap.epoch();
     auto it = state_.find(key, hash);
     if (it == state_.end()) return;  // closed already (a stale registration)
     Opens& opens = State::value(it);
@@ -472,12 +474,21 @@ class WindowOp {
         closed = true;
       }
     });
-    if (!closed) return;
-    opens.erase(std::remove_if(opens.begin(), opens.end(), due), opens.end());
-    if (opens.empty()) {
-      state_.erase(it);
-    } else {
+    if (closed) {
+      opens.erase(std::remove_if(opens.begin(), opens.end(), due), opens.end());
+      if (opens.empty()) {
+        state_.erase(it);
+        return;
+      }
       state_.changed(it);
+    }
+    if constexpr (kSessions<W>) {
+      // Its sessions that grew past the epoch they registered for (see add_to_session),
+      // at the earliest of their close epochs. A session registered there already
+      // only gets a second, stale visit.
+      Epoch first = std::numeric_limits<Epoch>::max();
+      for (const Open& o : opens) first = std::min(first, close_epoch(o));
+      close_later(key, first, cap);
     }
   }
 

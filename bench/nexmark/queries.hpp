@@ -5,7 +5,8 @@
 // they need, stamped and keyed in one call (bids(); event_time_input's parse form),
 // as a user reading a bids table would, instead of a filter step after it. Custom
 // operators (OperatorBuilder, as custom_operator.cpp shows): top_per_group (q4, q5,
-// q9), winning_bids's split and local_winners (q4, q9), and top_of_batch (q7).
+// q9), winning_bids's split and local_winners (q4, q9), top_of_batch (q7) and
+// count_spans_of_batch (q11).
 //
 // Time: every event's time is its date_time; epochs are `clock.epoch_length` of event
 // time and max_delay is 0 (each partition's events are in time order, see
@@ -13,6 +14,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <compare>
 #include <cstdint>
 #include <map>
@@ -517,11 +519,104 @@ inline Stream<Q8Row> q8(const Input& input) {
   });
 }
 
+// ---- count_spans_of_batch (q11): a local pre-aggregation before a session window ----
+// Of each batch, the on-time records of one key, taken in order, form spans: runs of
+// records less than `gap` apart from first to last. A span goes on as at most two
+// records, its first time carrying the count of all but one and its last time carrying
+// 1 (one record when they coincide). A session window summing the counts then sees
+// the same sessions and counts as with every record: a span's points are closer than
+// the gap to each other, so they lie in one session whatever else arrives, and a point
+// outside the span is closest to its first or last time. Records the window would take
+// as late (marked late, or before the batch's epoch starts) pass on one by one, with a
+// count of 1. Records stay on their worker, at their epoch: the exchange after it
+// carries about one record per key and batch (a hot key's bids are many per batch).
+template <class K, class V>
+Stream<std::pair<K, Timed<std::uint64_t>>> count_spans_of_batch(
+    const std::string& id, const Stream<std::pair<K, Timed<V>>>& up, const EventClock& clock,
+    Millis gap) {
+  using Out = std::pair<K, Timed<std::uint64_t>>;
+  OperatorBuilder b(up, id);
+  auto input = b.add_input(up);
+  auto [out, down] = b.template add_output<Out>();
+  const window::EpochMap epochs{clock.epoch_length};
+  b.build([input, out, epochs, gap](OperatorContext&) {
+    struct Span {
+      K key;
+      EventTime first, last;
+      std::uint64_t count;
+    };
+    std::vector<Span> spans;          // of the batch, by first appearance of the key
+    std::vector<std::uint32_t> slot;  // open addressing: index into spans, or kFree
+    static constexpr std::uint32_t kFree = ~std::uint32_t{0};
+    return [input, out, epochs, gap, spans, slot](OperatorContext& ctx) mutable {
+      auto output = ctx.output(out);
+      ctx.input(input).for_each([&](InputBatch<std::pair<K, Timed<V>>>& batch) {
+        auto session = output.session(batch);
+        const auto give = [&](const K& key, EventTime t, std::uint64_t n) {
+          session.give(Out(key, Timed<std::uint64_t>{n, t, false}));
+        };
+        const auto give_span = [&](const Span& s) {
+          if (s.first == s.last) return give(s.key, s.first, s.count);
+          give(s.key, s.first, s.count - 1);
+          give(s.key, s.last, 1);
+        };
+        const std::size_t want = std::bit_ceil(std::max<std::size_t>(2 * batch.size(), 16));
+        if (slot.size() < want) slot.assign(want, kFree);
+        const std::size_t mask = slot.size() - 1;
+        const EventTime starts =
+            batch.epoch() == 0 ? EventTime::min() : epochs.start_of(batch.epoch());
+        spans.clear();
+        spans.reserve(batch.size());  // `last` stays valid
+        Span* last = nullptr;         // the span of the previous record (a run of one key)
+        for (auto& [key, t] : batch) {
+          if (t.late || t.time < starts) {
+            session.give(Out(key, Timed<std::uint64_t>{1, t.time, t.late}));
+            continue;
+          }
+          if (last == nullptr || last->key != key) {
+            std::size_t h = static_cast<std::size_t>(hash_key(key)) & mask;
+            while (slot[h] != kFree && spans[slot[h]].key != key) h = (h + 1) & mask;
+            if (slot[h] == kFree) {
+              slot[h] = static_cast<std::uint32_t>(spans.size());
+              last = &spans.emplace_back(Span{key, t.time, t.time, 1});
+              continue;
+            }
+            last = &spans[slot[h]];
+          }
+          Span& s = *last;
+          const EventTime first = std::min(s.first, t.time), last = std::max(s.last, t.time);
+          if (last - first < gap) {
+            s.first = first;
+            s.last = last;
+            ++s.count;
+          } else {  // the span would reach the gap: it goes on, a new one starts
+            give_span(s);
+            s = Span{key, t.time, t.time, 1};
+          }
+        }
+        for (const Span& s : spans) {
+          give_span(s);
+          std::size_t h = static_cast<std::size_t>(hash_key(s.key)) & mask;
+          while (slot[h] != kFree) {  // frees the slots this batch used
+            slot[h] = kFree;
+            h = (h + 1) & mask;
+          }
+        }
+      });
+    };
+  });
+  return down;
+}
+
 // ---- q11: bid sessions per bidder, gap 10 s ----
 inline Stream<Q11Row> q11(const Input& in) {
+  constexpr Millis kGap{10'000};
   auto bids = in.bids([](Bid&& b) { return std::pair(b.bidder, stamped(b, char{0})); });
-  auto sessions =
-      window::count_window("q11_sessions", bids, in.clock, window::SessionWindower(Millis(10'000)));
+  auto spans = count_spans_of_batch("q11_batch_spans", bids, in.clock, kGap);
+  auto sessions = window::fold_window(
+      "q11_sessions", spans, in.clock, window::SessionWindower(kGap),
+      [] { return std::uint64_t{0}; }, [](std::uint64_t n, std::uint64_t c) { return n + c; },
+      [](std::uint64_t a, std::uint64_t b) { return a + b; });
   return op::map("q11_rows", sessions.down, [](const auto& kv) {
     const auto& [bidder, w] = kv;
     return Q11Row{bidder, static_cast<std::int64_t>(w.value), ms_of(w.window.start),

@@ -38,13 +38,16 @@ std::map<std::string, std::string> last_per_category(const std::vector<std::stri
 }
 
 void check_query(const std::string& query, std::uint32_t workers, std::int64_t epoch_ms,
-                 std::optional<Epoch> max_lead = window::EventClock::kDefaultMaxLead) {
+                 std::optional<Epoch> max_lead = window::EventClock::kDefaultMaxLead,
+                 std::int64_t rate = GeneratorConfig{}.rate) {
   CAPTURE(query);
   CAPTURE(workers);
   CAPTURE(epoch_ms);
   CAPTURE(max_lead.value_or(~Epoch{0}));
+  CAPTURE(rate);
   GeneratorConfig g;
   g.events = kEvents;
+  g.rate = rate;
   RunConfig config;
   config.workers = workers;
   std::vector<std::string> want = baseline_lines(query, g);
@@ -85,6 +88,18 @@ TEST_CASE("windowed queries do not depend on source alignment (lockstep, or none
     for (std::uint32_t workers : {2u, 3u}) {
       check_query(query, workers, 250, Epoch{0});
       check_query(query, workers, 250, std::nullopt);
+    }
+  }
+}
+
+TEST_CASE("q11's sessions do not depend on how much event time a batch spans") {
+  // A batch holds one epoch's records. With 30 s or 60 s epochs and 20 events/s, a
+  // batch of the source's 1024 events spans more than the 10 s gap: the per-batch
+  // spans (count_spans_of_batch) must break where a key's bids reach it. At 300
+  // events/s some keys' bids in a batch do and some do not.
+  for (const std::int64_t rate : {20, 300}) {
+    for (const std::int64_t epoch_ms : {30'000, 60'000}) {
+      for (std::uint32_t workers : {1u, 2u, 3u}) check_query("q11", workers, epoch_ms, 4, rate);
     }
   }
 }
