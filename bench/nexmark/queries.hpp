@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <variant>
@@ -563,6 +564,17 @@ Stream<std::pair<K, Timed<std::uint64_t>>> count_spans_of_batch(
         const std::size_t want = std::bit_ceil(std::max<std::size_t>(2 * batch.size(), 16));
         if (slot.size() < want) slot.assign(want, kFree);
         const std::size_t mask = slot.size() - 1;
+        // A key's first slot: integers by Fibonacci hashing (a multiply; the table
+        // lives for one batch), other keys by their routing hash.
+        const int shift = 64 - std::countr_zero(slot.size());
+        const auto home = [&](const K& key) -> std::size_t {
+          if constexpr (std::is_integral_v<K>) {
+            return static_cast<std::size_t>(
+                (static_cast<std::uint64_t>(key) * 0x9e3779b97f4a7c15ULL) >> shift);
+          } else {
+            return static_cast<std::size_t>(hash_key(key)) & mask;
+          }
+        };
         const EventTime starts =
             batch.epoch() == 0 ? EventTime::min() : epochs.start_of(batch.epoch());
         spans.clear();
@@ -574,7 +586,7 @@ Stream<std::pair<K, Timed<std::uint64_t>>> count_spans_of_batch(
             continue;
           }
           if (last == nullptr || last->key != key) {
-            std::size_t h = static_cast<std::size_t>(hash_key(key)) & mask;
+            std::size_t h = home(key);
             while (slot[h] != kFree && spans[slot[h]].key != key) h = (h + 1) & mask;
             if (slot[h] == kFree) {
               slot[h] = static_cast<std::uint32_t>(spans.size());
@@ -596,7 +608,7 @@ Stream<std::pair<K, Timed<std::uint64_t>>> count_spans_of_batch(
         }
         for (const Span& s : spans) {
           give_span(s);
-          std::size_t h = static_cast<std::size_t>(hash_key(s.key)) & mask;
+          std::size_t h = home(s.key);
           while (slot[h] != kFree) {  // frees the slots this batch used
             slot[h] = kFree;
             h = (h + 1) & mask;
