@@ -9,7 +9,7 @@
 #
 # Builds BUILD (default build/, release) first if its benchmarks are missing; run the
 # README's quick start once before, for the packages. EVENTS and MEMORY_EVENTS
-# override the sizes; MEMORY_EVENTS=0 skips the memory series. NEXMARK_ROUNDS (3; 1
+# override the sizes; MEMORY_EVENTS=0 skips the memory series. NEXMARK_ROUNDS (5; 1
 # with --quick) rounds of baseline, -w 1, -w 2 run back to back per query: the report
 # takes the median of the rounds' ratios, as one run's ratio moves by 0.1 to 0.3 on a
 # shared machine.
@@ -39,7 +39,7 @@ if [[ $quick == 1 ]]; then
 else
   events="${EVENTS:-10000000}"
   memory_events="${MEMORY_EVENTS:-100000000}"
-  rounds="${NEXMARK_ROUNDS:-3}"
+  rounds="${NEXMARK_ROUNDS:-5}"
 fi
 
 out="$root/bench/results"

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -168,6 +169,54 @@ TEST_CASE("a winning bid that arrived before its auction counts after earlier ea
   for (const auto& r : sink.records()) got.emplace_back(r.value.bid.auction, r.value.bid.price);
   std::sort(got.begin(), got.end());
   CHECK(got == std::vector<std::pair<std::int64_t, std::int64_t>>{{1, 50}, {2, 7}});
+}
+
+TEST_CASE("a batch's records of one key go on as spans; late and earlier records one by one") {
+  // One batch at epoch 1 (20 s epochs: it starts at 20 s), gap 10 s. Key 1's three
+  // times form one span; key 2's third time is 12 s after its first, so it starts a
+  // second span; key 4's two records share a time. Key 3's record is before the
+  // epoch starts and key 1's record at 25 s is marked late: both go on as they came.
+  Dataflow flow("spans");
+  const EventClock clock{Millis(20'000), Millis(0)};
+  using In = std::pair<std::int64_t, Timed<char>>;
+  const auto at = [](std::int64_t key, std::int64_t ms, bool late = false) {
+    return In(key, Timed<char>{'x', at_ms(ms), late});
+  };
+  const std::vector<In> script = {at(1, 20'000), at(2, 21'000),       at(1, 20'100), at(3, 19'000),
+                                  at(2, 21'500), at(1, 25'000, true), at(4, 22'000), at(1, 20'200),
+                                  at(2, 33'000), at(4, 22'000)};
+  OperatorBuilder b(flow, "script");
+  auto [out, in] = b.add_output<In>();
+  b.build([out, script](OperatorContext& ctx) {
+    Capability cap = ctx.take_initial_capability();
+    cap.downgrade(1);
+    return [out, script, cap = std::move(cap)](OperatorContext& ctx) mutable {
+      if (!cap) return;
+      auto session = ctx.output(out).session(cap);
+      for (const In& r : script) session.give(r);
+      cap.drop();
+    };
+  });
+  TestingSink<std::pair<std::int64_t, Timed<std::uint64_t>>> sink;
+  op::output("out", count_spans_of_batch("spans", in, clock, Millis(10'000)), sink);
+  run(flow, RunConfig{});
+  // (key, ms, count, late)
+  using Row = std::tuple<std::int64_t, std::int64_t, std::uint64_t, bool>;
+  std::vector<Row> got;
+  for (const auto& r : sink.records()) {
+    CHECK(r.epoch == 1);
+    const auto& [key, t] = r.value;
+    got.emplace_back(key, ms_of(t.time), t.value, t.late);
+  }
+  std::sort(got.begin(), got.end());
+  CHECK(got == std::vector<Row>{{1, 20'000, 2, false},
+                                {1, 20'200, 1, false},
+                                {1, 25'000, 1, true},
+                                {2, 21'000, 1, false},
+                                {2, 21'500, 1, false},
+                                {2, 33'000, 1, false},
+                                {3, 19'000, 1, false},
+                                {4, 22'000, 2, false}});
 }
 
 TEST_CASE("an unknown query is refused by name") {
