@@ -148,11 +148,7 @@ class LeadWatchingSource final : public io::FixedPartitionedSource<Ev> {
   explicit LeadWatchingSource(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {}
 
   std::vector<std::string> list_parts(std::uint32_t) override {
-    std::vector<std::string> names;
-    for (std::size_t p = 0; p < shared_->parts.size(); ++p) {
-      names.push_back(VectorSource<Ev>::part_name(p));
-    }
-    return names;
+    return VectorSource<Ev>::part_names(shared_->parts.size());
   }
   std::unique_ptr<io::SourcePartition<Ev>> build_part(const std::string&, const std::string& part,
                                                       std::optional<std::string>) override {

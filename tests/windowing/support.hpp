@@ -89,11 +89,7 @@ class VectorSource final : public io::FixedPartitionedSource<T> {
       : parts_(std::make_shared<const std::vector<std::vector<T>>>(std::move(parts))),
         per_batch_(per_batch) {}
 
-  std::vector<std::string> list_parts(std::uint32_t) override {
-    std::vector<std::string> names;
-    for (std::size_t p = 0; p < parts_->size(); ++p) names.push_back(part_name(p));
-    return names;
-  }
+  std::vector<std::string> list_parts(std::uint32_t) override { return part_names(parts_->size()); }
   std::unique_ptr<io::SourcePartition<T>> build_part(const std::string&, const std::string& part,
                                                      std::optional<std::string> state) override {
     const std::size_t p = std::stoul(part.substr(1));
@@ -102,6 +98,12 @@ class VectorSource final : public io::FixedPartitionedSource<T> {
   static std::string part_name(std::size_t p) {
     std::string digits = std::to_string(p);
     return "p" + std::string(3 - std::min<std::size_t>(3, digits.size()), '0') + digits;
+  }
+  // The names of parts 0 .. n - 1 (other test sources name their parts alike).
+  static std::vector<std::string> part_names(std::size_t n) {
+    std::vector<std::string> names;
+    for (std::size_t p = 0; p < n; ++p) names.push_back(part_name(p));
+    return names;
   }
 
  private:
@@ -151,11 +153,7 @@ class ScriptedSource final : public io::FixedPartitionedSource<T> {
   }
 
   std::vector<std::string> list_parts(std::uint32_t) override {
-    std::vector<std::string> names;
-    for (std::size_t p = 0; p < state_->parts.size(); ++p) {
-      names.push_back(VectorSource<T>::part_name(p));
-    }
-    return names;
+    return VectorSource<T>::part_names(state_->parts.size());
   }
   std::unique_ptr<io::SourcePartition<T>> build_part(const std::string&, const std::string& part,
                                                      std::optional<std::string>) override {
