@@ -54,12 +54,10 @@ class Watermark {
     const auto ms = t.time_since_epoch().count();
     return ms <= 0 ? 0 : static_cast<Epoch>(per_epoch_(ms));
   }
-  // The first time of epoch e (for e > 0; epoch 0 also holds every earlier time).
-  EventTime start_of(Epoch e) const {
-    return EventTime(Millis(per_epoch_.divisor() * static_cast<std::int64_t>(e)));
-  }
 
  private:
+  // EpochMap::start_of for this watermark's epoch length.
+  EventTime start_of(Epoch e) const { return EpochMap{Millis(per_epoch_.divisor())}.start_of(e); }
   [[gnu::noinline]] void enter_epoch_of(EventTime t) {
     last_epoch_ = epoch_of(t);
     epoch_from_ = last_epoch_ == 0 ? EventTime::min() : start_of(last_epoch_);
