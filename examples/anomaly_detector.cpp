@@ -10,7 +10,9 @@
 // is an anomaly: it is written as "sensor<TAB>time<TAB>value<TAB>mean<TAB>stddev" (3
 // decimals) and kept out of the statistics, so that one spike does not hide the next.
 // A value that is not a number stops the run with an error naming step "parse" and the
-// row. Lines of different sensors may come out in any order.
+// row. Lines of different sensors may come out in any order. --threshold must be a
+// finite number from 0.001 to 1000 and --warmup an integer from 2 to 2^32; anything
+// else (nan, 1e400, -1, 2.5) is refused with exit code 2 and a message naming the flag.
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -25,6 +27,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <sluice/engine/cli_options.hpp>
 #include <sluice/io/csv_source.hpp>
 #include <sluice/io/file_sink.hpp>
 #include <sluice/io/stdout_sink.hpp>
@@ -121,13 +124,12 @@ int main(int argc, char** argv) {
   std::uint64_t warmup = 10;
   cli.app().add_option("--input", input, "CSV file with the header sensor,time,value")->required();
   cli.app().add_option("--output", output, "file for the anomalies (default: stdout)");
-  cli.app()
-      .add_option("--threshold", threshold, "how many standard deviations make an anomaly")
-      ->check(CLI::Range(1e-3, 1e3))
+  sluice::add_number_option(cli.app(), "--threshold", threshold,
+                            "how many standard deviations make an anomaly", 1e-3, 1e3)
       ->capture_default_str();
-  cli.app()
-      .add_option("--warmup", warmup, "readings per sensor before any is judged (at least 2)")
-      ->check(CLI::Range(std::uint64_t{2}, std::uint64_t{1} << 32))
+  sluice::add_integer_option(cli.app(), "--warmup", warmup,
+                             "readings per sensor before any is judged (at least 2)",
+                             std::uint64_t{2}, std::uint64_t{1} << 32)
       ->capture_default_str();
 
   return cli.main(argc, argv, [&] {

@@ -18,6 +18,7 @@
 #include <fstream>
 #include <string>
 
+#include <sluice/engine/cli_options.hpp>
 #include <sluice/sluice.hpp>
 
 #include "../bench_util.hpp"
@@ -70,23 +71,24 @@ int main(int argc, char** argv) {
   auto& app = cli.app();
   app.add_option("--query", query, "the query: q0 q1 q2 q3 q4 q5 q7 q8 q9 q11")
       ->check(CLI::IsMember(query_names()));
-  app.add_option("--events", gen.events, "number of events to generate")
-      ->required()
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000'000}));
+  sluice::add_integer_option(app, "--events", gen.events, "number of events to generate",
+                             std::uint64_t{1}, std::uint64_t{1'000'000'000'000})
+      ->required();
   app.add_flag("--baseline", baseline, "run the single-threaded baseline instead of sluice");
   app.add_option("--output", output, "write the result rows to this file");
   app.add_option("--dump-events", dump, "write the generated events to this file");
-  app.add_option("--rate", gen.rate, "events per second of event time (1..10^6)")
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1'000'000}))
+  sluice::add_integer_option(app, "--rate", gen.rate, "events per second of event time",
+                             std::int64_t{1}, std::int64_t{1'000'000})
       ->capture_default_str();
-  app.add_option("--epoch-ms", epoch_ms, "event-time epoch length in ms")
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{86'400'000}))
+  sluice::add_integer_option(app, "--epoch-ms", epoch_ms, "event-time epoch length in ms",
+                             std::int64_t{1}, std::int64_t{86'400'000})
       ->capture_default_str();
-  app.add_option("--max-lead", max_lead,
-                 "source alignment: epochs a partition may lead the slowest (-1: off)")
-      ->check(CLI::Range(std::int64_t{-1}, std::int64_t{1'000'000}))
+  sluice::add_integer_option(app, "--max-lead", max_lead,
+                             "source alignment: epochs a partition may lead the slowest (-1: off)",
+                             std::int64_t{-1}, std::int64_t{1'000'000})
       ->capture_default_str();
-  app.add_option("--seed", gen.seed, "0: Beam's event stream; else a different one")
+  sluice::add_integer_option(app, "--seed", gen.seed,
+                             "0: Beam's event stream; else a different one")
       ->capture_default_str();
   if (int code = cli.parse(argc, argv); code >= 0) return code;
   if (query.empty() && dump.empty()) {
