@@ -14,9 +14,22 @@
 namespace sluice {
 
 Cli::Cli(std::string description) : app_(std::make_unique<CLI::App>(std::move(description))) {
+  const std::uint32_t max_workers = RunConfig::max_workers();
   app_->add_option("-w,--workers-per-process", config_.workers,
-                   "worker threads in this process (1-1024)")
-      ->check(CLI::Range(1u, 1024u))
+                   "worker threads in this process (1-" + std::to_string(max_workers) + ": " +
+                       std::to_string(RunConfig::kWorkersPerCore) +
+                       " per hardware thread of this machine, at most " +
+                       std::to_string(RunConfig::kMaxWorkers) + ")")
+      ->check(CLI::Validator(
+          [max_workers](const std::string& text) -> std::string {
+            std::uint64_t n = 0;  // CLI11 has already refused what is not a uint32
+            if (CLI::detail::lexical_cast(text, n) && n >= 1 && n <= max_workers) return {};
+            return "got " + text + "; this machine allows 1 to " + std::to_string(max_workers) +
+                   " workers (" + std::to_string(RunConfig::kWorkersPerCore) +
+                   " per hardware thread: more only add cost; at most " +
+                   std::to_string(RunConfig::kMaxWorkers) + ")";
+          },
+          "1-" + std::to_string(max_workers)))
       ->capture_default_str();
   app_->add_option("--epoch-interval", epoch_interval_seconds_,
                    "wall time between ingestion epochs: 10s, 250ms, 1.5 (seconds)")
@@ -47,9 +60,12 @@ int Cli::parse(int argc, const char* const* argv) {
               << "Run with --help for the available flags.\n";
     return 2;
   }
+  // Checked as a double, before any conversion: 1e100 or inf must not wrap around.
   const double ms = std::round(epoch_interval_seconds_ * 1000.0);
-  if (ms < 1.0) {
-    std::cerr << "error: --epoch-interval must be at least 1ms\n";
+  if (!(ms >= 1.0 && ms <= static_cast<double>(RunConfig::kMaxEpochInterval.count()))) {
+    std::cerr << "error: --epoch-interval must be between 1ms and "
+              << RunConfig::kMaxEpochInterval.count() / 1000 << "s (24 hours)\n"
+              << "Run with --help for the available flags.\n";
     return 2;
   }
   config_.epoch_interval = std::chrono::milliseconds(static_cast<long long>(ms));

@@ -3,21 +3,30 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <mutex>
 #include <thread>
 
-#include <sluice/engine/detail/worker.hpp>
+#include <sluice/engine/detail/worker_threads.hpp>
 #include <sluice/engine/error.hpp>
 
 namespace sluice {
 
+std::uint32_t RunConfig::max_workers() {
+  const std::uint32_t cores = std::max(1u, std::thread::hardware_concurrency());
+  return std::min(kMaxWorkers, kWorkersPerCore * cores);
+}
+
 void RunConfig::validate() const {
-  if (workers < 1 || workers > 1024) {
-    throw ConfigError("workers per process must be between 1 and 1024 (got " +
+  if (workers < 1 || workers > max_workers()) {
+    throw ConfigError("workers per process must be between 1 and " + std::to_string(max_workers()) +
+                      " on this machine (" + std::to_string(kWorkersPerCore) +
+                      " per hardware thread, at most " + std::to_string(kMaxWorkers) + "; got " +
                       std::to_string(workers) + ")");
   }
-  if (epoch_interval.count() <= 0) {
-    throw ConfigError("the epoch interval must be positive (got " +
+  if (epoch_interval.count() <= 0 || epoch_interval > kMaxEpochInterval) {
+    throw ConfigError("the epoch interval must be between 1 ms and " +
+                      std::to_string(kMaxEpochInterval.count()) + " ms (got " +
                       std::to_string(epoch_interval.count()) + " ms)");
   }
   if (batch_size < 1) throw ConfigError("the batch size must be at least 1");
@@ -58,19 +67,7 @@ void run(const Dataflow& flow, const RunConfig& config) {
     }
   }
   detail::RunShared shared(graph, config);
-  std::vector<std::thread> threads;
-  threads.reserve(config.workers);
-  for (std::uint32_t w = 0; w < config.workers; ++w) {
-    threads.emplace_back([&shared, w] {
-      try {
-        detail::Worker worker(shared, w);
-        worker.run();
-      } catch (...) {
-        shared.fail(std::current_exception());
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
+  detail::start_workers(shared);
   if (auto error = shared.error()) std::rethrow_exception(error);
 }
 

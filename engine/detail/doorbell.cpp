@@ -13,8 +13,8 @@ inline void spin_pause() {
 
 void Doorbell::wait_until(std::chrono::steady_clock::time_point deadline) {
   using Clock = std::chrono::steady_clock;
-  const auto spin_end = std::min(deadline, Clock::now() + kSpin);
-  for (unsigned i = 1;; ++i) {
+  const auto spin_end = std::min(deadline, Clock::now() + spin_);
+  for (unsigned i = 1; spin_.count() > 0; ++i) {
     if (rung_.load(std::memory_order_seq_cst)) return;
     if ((i & 63) == 0 && Clock::now() >= spin_end) break;
     spin_pause();

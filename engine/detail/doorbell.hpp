@@ -20,7 +20,13 @@ class Doorbell {
   // How long a worker with nothing to do spins before it parks its thread. DESIGN.md
   // measured ~0.7 µs per cross-thread round trip with a ~20 µs spin against ~72 µs
   // when parking at once.
+  // Decision: only while every worker can have a core of its own: with more workers
+  // than hardware threads a spinning worker takes the core a peer needs to make the
+  // progress it waits for (at -w 256 on 2 cores, a quarter of the run was spinning),
+  // so an oversubscribed run parks at once.
   static constexpr std::chrono::microseconds kSpin{20};
+
+  explicit Doorbell(std::chrono::microseconds spin = kSpin) : spin_(spin) {}
 
   // Any thread. Call after publishing whatever the worker should notice.
   void ring() {
@@ -39,6 +45,7 @@ class Doorbell {
   void wait_until(std::chrono::steady_clock::time_point deadline);
 
  private:
+  const std::chrono::microseconds spin_;
   std::atomic<bool> rung_{false};
   std::atomic<bool> parked_{false};
   std::mutex mutex_;

@@ -80,8 +80,7 @@ class ExchangePusher final : public EdgePusher<T> {
  public:
   ExchangePusher(Fanout<T> fanout, KeyFn key, std::size_t batch_size)
       : fanout_(std::move(fanout)), key_(std::move(key)), batch_size_(batch_size) {
-    buffers_.resize(fanout_.workers());
-    for (auto& b : buffers_) b.reserve(batch_size_);
+    buffers_.resize(fanout_.workers());  // each reserved on first use (W * W of them)
   }
 
   void push(Epoch epoch, std::vector<T>& items) override {
@@ -93,6 +92,8 @@ class ExchangePusher final : public EdgePusher<T> {
     for (T& record : items) {
       const std::uint32_t w = route(hash_key(key_(std::as_const(record))), workers);
       auto& buffer = buffers_[w];
+      if (buffer.capacity() == 0) [[unlikely]]
+        buffer.reserve(batch_size_);
       buffer.push_back(std::move(record));
       if (buffer.size() >= batch_size_) send(w);
     }
@@ -109,7 +110,6 @@ class ExchangePusher final : public EdgePusher<T> {
   void send(std::uint32_t w) {
     fanout_.send(w, epoch_, std::move(buffers_[w]));
     buffers_[w] = std::vector<T>();
-    buffers_[w].reserve(batch_size_);
   }
 
   Fanout<T> fanout_;

@@ -1,6 +1,8 @@
 // RunShared: the process-wide state of one run.
 #include <sluice/engine/detail/run_shared.hpp>
 
+#include <thread>
+
 namespace sluice::detail {
 
 namespace {
@@ -28,7 +30,11 @@ progress::GraphBuilder<Epoch> topology_of(const Graph& graph) {
 RunShared::RunShared(const Graph& g, const RunConfig& c)
     : graph(g), config(c), workers(c.workers), topology(topology_of(g)) {
   doorbells.reserve(workers);
-  for (std::uint32_t w = 0; w < workers; ++w) doorbells.push_back(std::make_unique<Doorbell>());
+  const unsigned cores = std::thread::hardware_concurrency();
+  const auto spin = cores == 0 || workers <= cores ? Doorbell::kSpin : std::chrono::microseconds(0);
+  for (std::uint32_t w = 0; w < workers; ++w) {
+    doorbells.push_back(std::make_unique<Doorbell>(spin));
+  }
   waiters.resize(workers);
   progress.resize(workers);
   for (std::uint32_t from = 0; from < workers; ++from) {

@@ -1,4 +1,6 @@
-// A bounded single-producer single-consumer ring of movable values (lock-free).
+// A bounded single-producer single-consumer ring of movable values (lock-free). Its
+// slots are allocated by the first push: a run holds W * (W - 1) rings per exchange
+// edge, most of which never carry a batch at high worker counts.
 #pragma once
 
 #include <atomic>
@@ -12,8 +14,7 @@ template <class T>
 class SpscRing {
  public:
   explicit SpscRing(std::size_t capacity)
-      : mask_(std::bit_ceil(capacity < 2 ? std::size_t{2} : capacity) - 1),
-        slots_(std::make_unique<T[]>(mask_ + 1)) {}
+      : mask_(std::bit_ceil(capacity < 2 ? std::size_t{2} : capacity) - 1) {}
 
   // Producer only.
   bool try_push(T&& value) {
@@ -22,6 +23,9 @@ class SpscRing {
       cached_head_ = head_.load(std::memory_order_acquire);
       if (tail - cached_head_ > mask_) return false;
     }
+    // Allocated before the release store below, so the consumer (which reads a slot
+    // only after it acquires a tail past it) sees the pointer too.
+    if (!slots_) slots_ = std::make_unique<T[]>(mask_ + 1);
     slots_[tail & mask_] = std::move(value);
     tail_.store(tail + 1, std::memory_order_release);
     return true;

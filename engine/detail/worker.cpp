@@ -3,6 +3,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <new>
+#include <string>
 
 #include <boost/fiber/operations.hpp>
 #include <boost/fiber/protected_fixedsize_stack.hpp>
@@ -23,21 +25,45 @@ Worker::Worker(RunShared& shared, std::uint32_t index)
       index_(index),
       sequence_checker_(std::make_unique<progress::SequenceChecker>(shared.workers)) {}
 
-Worker::~Worker() = default;
+Worker::~Worker() {
+  if (!fibers_.empty()) shutdown_fibers();  // joined by run(), unless it threw past them
+}
 
 void Worker::report_failure(std::exception_ptr error) {
   shared_.fail(std::move(error));
 }
 
 void Worker::run() {
+  guarded([this] { build(); }, "building the dataflow");
+  if (!shared_.aborted()) guarded([this] { drive(); }, "running");
+  shutdown_fibers();
+}
+
+// Every failure of this worker's own code (not its operators', which their fibers
+// report) ends in report_failure, so the fibers are always joined before ~Worker.
+template <class F>
+void Worker::guarded(F&& phase, const char* doing) {
   try {
-    build();
+    phase();
   } catch (const Aborted&) {
+  } catch (const std::bad_alloc&) {
+    report_failure(out_of_memory(doing));
   } catch (...) {
     report_failure(std::current_exception());
   }
-  if (!shared_.aborted()) drive();
-  shutdown_fibers();
+}
+
+// Fiber stacks, channels and progress batches: say what to change. Under memory
+// pressure the message itself may not fit; then the bad_alloc is reported as it is.
+std::exception_ptr Worker::out_of_memory(const char* doing) const noexcept {
+  try {
+    return std::make_exception_ptr(
+        Error("worker " + std::to_string(index_) + " of " + std::to_string(shared_.workers) +
+              " ran out of memory while " + doing +
+              "; run with fewer workers (-w) or raise the process's memory limit (ulimit -v)"));
+  } catch (...) {
+    return std::current_exception();
+  }
 }
 
 void Worker::build() {

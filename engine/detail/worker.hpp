@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <queue>
 #include <vector>
@@ -56,6 +57,9 @@ class Worker {
   std::size_t runnable_ = 0;
 
  private:
+  template <class F>
+  void guarded(F&& phase, const char* doing);
+  std::exception_ptr out_of_memory(const char* doing) const noexcept;
   void build();
   void drive();
   bool receive_progress();

@@ -90,6 +90,12 @@ TEST_CASE("cli refuses bad flag values with exit code 2 and a message naming the
       {{"--epoch-interval", "0"}, "epoch-interval"},
       {{"--epoch-interval", "0.0001"}, "epoch-interval"},
       {{"--epoch-interval", "3h"}, "epoch-interval"},
+      {{"--epoch-interval", "1e100"}, "--epoch-interval must be between 1ms and 86400s"},
+      {{"--epoch-interval", "inf"}, "epoch-interval"},
+      {{"--epoch-interval", "nan"}, "epoch-interval"},
+      {{"--epoch-interval", "86401"}, "--epoch-interval must be between 1ms and 86400s"},
+      {{"-w", "99999999999999999999"}, "workers-per-process"},
+      {{"-w", "-1"}, "workers-per-process"},
       {{"--bogus"}, "--bogus"},
   };
   for (const Case& c : cases) {
@@ -172,4 +178,17 @@ TEST_CASE("cli lets a program add its own options") {
   CHECK(cli.parse(5, argv) == -1);
   CHECK(input == "words.txt");
   CHECK(cli.config().workers == 2);
+}
+
+TEST_CASE("cli refuses more workers than the machine allows, saying how many it allows") {
+  const std::string over = std::to_string(RunConfig::max_workers() + 1);
+  const Parsed p = parse({"-w", over.c_str()});
+  CHECK(p.code == 2);
+  CHECK(contains(p.err, "error: --workers-per-process: got " + over +
+                            "; this machine allows 1 to " +
+                            std::to_string(RunConfig::max_workers()) +
+                            " workers (32 per hardware "
+                            "thread: more only add cost; at most 1024)"));
+  const std::string most = std::to_string(RunConfig::max_workers());
+  CHECK(parse({"-w", most.c_str()}).code == -1);
 }

@@ -48,3 +48,19 @@ TEST_CASE("a run with more workers than partitions finishes on the idle workers 
   CHECK(got == std::vector<int>{1, 2, 3});
   for (const auto& r : sink.records()) CHECK(r.worker == 0);
 }
+
+TEST_CASE("run refuses a worker count above the machine's limit before any data moves") {
+  Dataflow flow("many");
+  TestingSink<int> sink;
+  op::output("out", op::input(flow, "in", TestingSource<int>::of({1})), sink);
+  RunConfig config;
+  config.workers = RunConfig::max_workers() + 1;
+  CHECK_THROWS_WITH_AS(
+      run(flow, config),
+      ("workers per process must be between 1 and " + std::to_string(RunConfig::max_workers()) +
+       " on this machine (32 per hardware thread, at most 1024; got " +
+       std::to_string(config.workers) + ")")
+          .c_str(),
+      ConfigError);
+  CHECK(sink.records().empty());
+}
