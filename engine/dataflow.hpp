@@ -20,6 +20,18 @@ std::uint32_t add_step(Graph& graph, std::string id);
 // As add_step, for a step inside a composite operator: `id` is "parent.child"
 // (each part non-empty); only the uniqueness of the whole id is checked.
 std::uint32_t add_nested_step(Graph& graph, std::string id);
+
+// Records that a step reads or writes a file, after checking it against the claims
+// already recorded: throws ConfigError naming both steps, both paths and what to fix
+// if one of the two writes (Write, or SharedWrite against a reader or a writer) a file
+// the other reads or writes. Files are compared by device and inode (a symbolic link
+// or another spelling of a path is the same file); a file that does not exist yet by
+// its resolved directory and name. Non-regular files (/dev/null, terminals, pipes,
+// FIFOs, character devices) never conflict.
+void claim_file(Graph& graph, FileClaim claim);
+// Checks every pair of the graph's claims again, against the files as they are now
+// (run() calls it before any worker starts). Throws ConfigError as claim_file.
+void check_file_claims(const Graph& graph);
 }  // namespace detail
 
 class Dataflow {

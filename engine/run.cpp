@@ -66,6 +66,7 @@ void run(const Dataflow& flow, const RunConfig& config) {
                         "' was declared but never built (OperatorBuilder::build was not called)");
     }
   }
+  detail::check_file_claims(graph);  // the files may have changed since the graph was built
   detail::RunShared shared(graph, config);
   detail::start_workers(shared);
   if (auto error = shared.error()) std::rethrow_exception(error);

@@ -35,6 +35,10 @@ class CsvSource final : public FixedPartitionedSource<CsvRow> {
       const std::string& step_path, const std::string& part,
       std::optional<std::string> resume_state) override;
 
+  std::vector<FileUse> files() const override {
+    return {{path_.string(), FileUse::Access::Read, {}}};
+  }
+
   const std::filesystem::path& path() const { return path_; }
 
  private:

@@ -55,6 +55,14 @@ class DirSink final : public FixedPartitionedSink<T> {
                                                           std::move(resume_state));
   }
 
+  // Its part files.
+  std::vector<FileUse> files() const override {
+    std::vector<FileUse> uses;
+    for (const std::string& part : detail::numbered_parts(files_))
+      uses.push_back({(dir_ / part).string(), FileUse::Access::Write, {}});
+    return uses;
+  }
+
   const std::filesystem::path& dir() const { return dir_; }
 
  private:

@@ -32,6 +32,11 @@ class DirSource final : public FixedPartitionedSource<std::string> {
       const std::string& step_path, const std::string& part,
       std::optional<std::string> resume_state) override;
 
+  // The directory's files matching the glob, present and future.
+  std::vector<FileUse> files() const override {
+    return {{dir_.string(), FileUse::Access::Read, glob_}};
+  }
+
   const std::filesystem::path& dir() const { return dir_; }
 
  private:

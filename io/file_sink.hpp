@@ -7,7 +7,8 @@
 // after it; a run without resume state starts the file empty.
 //
 // Errors: list_parts throws ConfigError when the file's directory is missing or not
-// writable (so op::output refuses it before any data moves); build_part when the
+// writable, and op::output when the file is one of the run's inputs or another sink's
+// file (file_use.hpp), so both are refused before any data moves; build_part when the
 // file cannot be opened or is shorter than its committed size.
 #pragma once
 
@@ -38,6 +39,10 @@ class FileSink final : public FixedPartitionedSink<T> {
                                                std::optional<std::string> resume_state) override {
     return std::make_unique<detail::FileSinkPartition<T>>(path_.string(), part,
                                                           std::move(resume_state));
+  }
+
+  std::vector<FileUse> files() const override {
+    return {{path_.string(), FileUse::Access::Write, {}}};
   }
 
   const std::filesystem::path& path() const { return path_; }

@@ -43,6 +43,10 @@ class FileSource final : public FixedPartitionedSource<std::string> {
       const std::string& step_path, const std::string& part,
       std::optional<std::string> resume_state) override;
 
+  std::vector<FileUse> files() const override {
+    return {{path_.string(), FileUse::Access::Read, {}}};
+  }
+
   const std::filesystem::path& path() const { return path_; }
 
  private:

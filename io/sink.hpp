@@ -9,6 +9,11 @@
 // - DynamicSink: one stateless partition per worker, written with the records of
 //   that worker (no exchange).
 //
+// Files: a sink that writes files declares them (files(), file_use.hpp) and op::output
+// claims them for the step: a file that is one of the run's inputs or another sink's
+// is refused with a ConfigError naming both steps and both paths, before any data
+// moves (and again when run() starts, before any worker does).
+//
 // Partitions are closed when the sink's input ends. list_parts runs once on the
 // graph-building thread when op::output is called (workers = 1), so its ConfigError
 // ("step '<path>': ...") surfaces before any data moves, and once per run with the
@@ -36,6 +41,7 @@
 #include <sluice/io/detail/owned_parts.hpp>
 #include <sluice/io/detail/owner_key.hpp>
 #include <sluice/io/detail/sink_driver.hpp>
+#include <sluice/io/file_use.hpp>
 #include <sluice/io/sink_partition.hpp>
 
 namespace sluice::io {
@@ -71,6 +77,10 @@ class FixedPartitionedSink {
   virtual std::unique_ptr<SinkPartition<T>> build_part(const std::string& step_path,
                                                        const std::string& part,
                                                        std::optional<std::string> resume_state) = 0;
+
+  // The files this sink writes (file_use.hpp), asked once when op::output adds the
+  // step, after list_parts. The default: none.
+  virtual std::vector<FileUse> files() const { return {}; }
 };
 
 // A sink with one stateless partition per worker.
@@ -84,6 +94,9 @@ class DynamicSink {
   virtual std::unique_ptr<StatelessSinkPartition<T>> build(const std::string& step_path,
                                                            std::uint32_t worker_index,
                                                            std::uint32_t workers) = 0;
+
+  // The files this sink writes (file_use.hpp), asked once by op::output. Default: none.
+  virtual std::vector<FileUse> files() const { return {}; }
 };
 
 // Per part, the committed position (a snapshot) to resume a FixedPartitionedSink at.
@@ -111,6 +124,7 @@ void partitioned_output(std::string id, const Stream<T>& up, std::shared_ptr<S> 
   if (!sink) throw ConfigError("step '" + b.step_path() + "': the sink is null");
   auto lister = [sink](std::uint32_t workers) { return sink->list_parts(workers); };
   checked_parts(b.step_path(), 1, lister, true);
+  claim_files(up.graph(), b.step_path(), sink->files());
   auto list = std::make_shared<PartList>();
   auto in = b.add_input(up, exchange([sink, list](const T& record) {
                           const std::uint32_t workers = list->workers();
@@ -142,6 +156,7 @@ template <class T, class S>
 void dynamic_output(std::string id, const Stream<T>& up, std::shared_ptr<S> sink) {
   OperatorBuilder b(up, std::move(id));
   if (!sink) throw ConfigError("step '" + b.step_path() + "': the sink is null");
+  claim_files(up.graph(), b.step_path(), sink->files());
   auto in = b.add_input(up);
   b.build([in, sink](OperatorContext& ctx) {
     const std::string name = "worker " + std::to_string(ctx.worker_index());

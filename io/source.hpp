@@ -15,6 +15,9 @@
 // to run again at once (some partition is ready) or sleeps until the earliest
 // next_awake or the next epoch boundary (it never spins on a sleeping partition).
 //
+// Files: a source that reads files declares them (files(), file_use.hpp) and op::input
+// claims them for the step, so that no sink of the dataflow may write them.
+//
 // Errors: list_parts runs once on the graph-building thread when op::input is
 // called (with workers = 1), so its ConfigError ("step '<path>': ...") surfaces
 // before any data moves; it runs again once per run with the real worker count, on
@@ -34,6 +37,7 @@
 
 #include <sluice/io/detail/owned_parts.hpp>
 #include <sluice/io/detail/source_driver.hpp>
+#include <sluice/io/file_use.hpp>
 #include <sluice/io/source_partition.hpp>
 
 namespace sluice::io {
@@ -58,6 +62,10 @@ class FixedPartitionedSource {
   virtual std::unique_ptr<SourcePartition<T>> build_part(
       const std::string& step_path, const std::string& part,
       std::optional<std::string> resume_state) = 0;
+
+  // The files this source reads (file_use.hpp), asked once when op::input adds the
+  // step, after list_parts. The default: none.
+  virtual std::vector<FileUse> files() const { return {}; }
 };
 
 // A source with one stateless partition per worker.
@@ -72,6 +80,9 @@ class DynamicSource {
   virtual std::unique_ptr<StatelessSourcePartition<T>> build(const std::string& step_path,
                                                              std::uint32_t worker_index,
                                                              std::uint32_t workers) = 0;
+
+  // The files this source reads (file_use.hpp), asked once by op::input. Default: none.
+  virtual std::vector<FileUse> files() const { return {}; }
 };
 
 // Where a FixedPartitionedSource starts: its first epoch and, per part, the snapshot
@@ -96,6 +107,7 @@ auto fixed_input_stamped(const Dataflow& flow, std::string id,
   if (!source) throw ConfigError("step '" + b.step_path() + "': the source is null");
   auto lister = [source](std::uint32_t workers) { return source->list_parts(workers); };
   checked_parts(b.step_path(), 1, lister, false);
+  claim_files(flow.graph(), b.step_path(), source->files());
   auto [out, stream] = b.template add_output<typename Stamp::Out>();
   auto list = std::make_shared<PartList>();
   auto from = std::make_shared<const InputResume>(std::move(resume));
@@ -127,6 +139,7 @@ Stream<T> dynamic_input(const Dataflow& flow, std::string id,
                         std::shared_ptr<DynamicSource<T>> source) {
   OperatorBuilder b(flow, std::move(id));
   if (!source) throw ConfigError("step '" + b.step_path() + "': the source is null");
+  claim_files(flow.graph(), b.step_path(), source->files());
   auto [out, stream] = b.add_output<T>();
   b.build([out, source](OperatorContext& ctx) {
     const std::string name = "worker " + std::to_string(ctx.worker_index());

@@ -26,6 +26,10 @@ class StdInSource final : public FixedPartitionedSource<std::string> {
   std::unique_ptr<SourcePartition<std::string>> build_part(
       const std::string& step_path, const std::string& part,
       std::optional<std::string> resume_state) override;
+  // The file behind the descriptor, when it is one ("prog < x.txt").
+  std::vector<FileUse> files() const override {
+    return {{"/dev/fd/" + std::to_string(fd_), FileUse::Access::Read, {}}};
+  }
 
  private:
   int fd_;

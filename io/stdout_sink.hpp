@@ -33,6 +33,15 @@ class StdOutSink final : public DynamicSink<T> {
                                                    std::uint32_t) override {
     return std::make_unique<Partition>(*out_);
   }
+  // Standard output or error, when that is the stream (the file behind it, if it is
+  // one: "prog --input x.txt > x.txt" is refused). Shared: StdOutSinks do not conflict.
+  std::vector<FileUse> files() const override {
+    if (out_ == &std::cout) return {{"/dev/stdout", FileUse::Access::SharedWrite, {}}};
+    if (out_ == &std::cerr || out_ == &std::clog) {
+      return {{"/dev/stderr", FileUse::Access::SharedWrite, {}}};
+    }
+    return {};
+  }
 
  private:
   class Partition final : public StatelessSinkPartition<T> {

@@ -54,10 +54,28 @@ struct StepDesc {
   std::function<std::unique_ptr<OperatorBase>(Worker&, std::uint32_t node)> factory;
 };
 
+// A file a step reads or writes, declared by the file-based sources and sinks of io/
+// when op::input / op::output adds them, so that a sink that would overwrite one of
+// the run's inputs or another sink's file is refused before any data moves
+// (claim_file, check_file_claims in dataflow.hpp).
+struct FileClaim {
+  // Write: the step replaces the file. SharedWrite: the step appends through a stream
+  // that other SharedWrite steps share (standard output); such steps do not conflict
+  // with one another, only with readers and writers.
+  enum class Access { Read, Write, SharedWrite };
+  std::string step;  // step path
+  std::string path;  // as the user gave it
+  Access access = Access::Read;
+  // Non-empty: `path` is a directory and the claim covers its entries whose names
+  // match this fnmatch pattern (a leading '.' matched explicitly), present or future.
+  std::string glob;
+};
+
 struct Graph {
   std::string name;
   std::vector<StepDesc> steps;
   std::uint32_t edges = 0;
+  std::vector<FileClaim> files;
 };
 
 }  // namespace sluice::detail

@@ -24,6 +24,10 @@ AppendFile::AppendFile(std::string path, const std::string& part,
   fd_ = FileDescriptor(fd);
   struct stat st {};
   if (::fstat(fd, &st) != 0) throw_errno("cannot stat '" + path_ + "'");
+  if (!S_ISREG(st.st_mode)) {  // /dev/null, a pipe, a terminal: written in place
+    regular_ = false;
+    return;
+  }
   if (static_cast<std::uint64_t>(st.st_size) < committed) {
     throw ConfigError("'" + path_ + "' has " + std::to_string(st.st_size) +
                       " bytes, fewer than the " + std::to_string(committed) +
@@ -52,13 +56,13 @@ void AppendFile::append(std::string_view bytes) {
 }
 
 std::string AppendFile::snapshot() {
-  if (::fdatasync(fd_.get()) != 0) throw_errno("cannot sync '" + path_ + "'");
+  if (regular_ && ::fdatasync(fd_.get()) != 0) throw_errno("cannot sync '" + path_ + "'");
   return std::to_string(size_);
 }
 
 void AppendFile::close() {
   if (!fd_.valid()) return;
-  if (::fdatasync(fd_.get()) != 0) throw_errno("cannot sync '" + path_ + "'");
+  if (regular_ && ::fdatasync(fd_.get()) != 0) throw_errno("cannot sync '" + path_ + "'");
   fd_.close();
 }
 

@@ -32,6 +32,7 @@ class AppendFile {
   std::string path_;
   FileDescriptor fd_;
   std::uint64_t size_ = 0;
+  bool regular_ = true;  // false: not truncated, seeked or synced
 };
 
 }  // namespace sluice::io::detail

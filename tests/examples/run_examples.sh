@@ -1,15 +1,20 @@
 #!/bin/sh
 # End-to-end checks of examples/anomaly_detector, join and branch_merge: at 1 and 2
 # workers their sorted output equals tests/examples/expected/*.txt (computed without
-# the examples by make_expected.py); bad input exits non-zero naming the step.
+# the examples by make_expected.py); bad input exits non-zero naming the step. Every
+# example (wordcount and windowed_sum too) refuses an output that is one of its inputs
+# or another output, with exit code 1 and the input left intact.
 #
-#   run_examples.sh ANOMALY_DETECTOR JOIN BRANCH_MERGE EXAMPLES_DATA_DIR TESTS_DIR
+#   run_examples.sh ANOMALY_DETECTOR JOIN BRANCH_MERGE EXAMPLES_DATA_DIR TESTS_DIR \
+#                   WORDCOUNT WINDOWED_SUM
 set -u
-if [ $# -ne 5 ]; then
-  echo "usage: $0 ANOMALY_DETECTOR JOIN BRANCH_MERGE EXAMPLES_DATA_DIR TESTS_DIR" >&2
+if [ $# -ne 7 ]; then
+  echo "usage: $0 ANOMALY_DETECTOR JOIN BRANCH_MERGE EXAMPLES_DATA_DIR TESTS_DIR" \
+    "WORDCOUNT WINDOWED_SUM" >&2
   exit 2
 fi
-anomaly=$1 join=$2 branch=$3 data=$4 tests=$5
+anomaly=$1 join=$2 branch=$3 data=$4 tests=$5 windowed=$7
+wordcount=$(cd "$(dirname "$6")" && pwd)/$(basename "$6")  # run from another directory
 expected=$tests/expected bad=$tests/data
 tmp=$(mktemp -d) || exit 2
 trap 'rm -rf "$tmp"' EXIT
@@ -115,6 +120,59 @@ expect_graph() {
 expect_graph "anomaly_detector --graph mermaid" "$anomaly" --input "$readings"
 expect_graph "join --graph mermaid" "$join" --users "$users" --orders "$orders"
 expect_graph "branch_merge --graph mermaid" "$branch" --input "$log"
+
+# expect_refused CHECK EXACT_STDERR FILE COMMAND...: COMMAND exits 1 with stderr exactly
+# EXACT_STDERR, and FILE keeps its bytes.
+expect_refused() {
+  check=$1 want=$2 keep=$3
+  shift 3
+  cp "$keep" "$tmp/kept"
+  "$@" >"$tmp/stdout" 2>"$tmp/stderr"
+  rc=$?
+  if [ $rc -ne 1 ]; then
+    fail "$check: exit code $rc, expected 1; stderr: $(cat "$tmp/stderr")"
+  elif [ "$(cat "$tmp/stderr")" != "$want" ]; then
+    fail "$check: stderr is '$(cat "$tmp/stderr")', expected '$want'"
+  elif ! cmp -s "$keep" "$tmp/kept"; then
+    fail "$check: $keep was changed"
+  else
+    echo "ok: $check (exit code 1, $keep intact)"
+  fi
+}
+
+same="they are the same file (compared by device and inode, so links and other spellings of a path count)"
+destroy="writing it would destroy that input: give the output another path"
+mkdir "$tmp/in" "$tmp/in/a"
+cp "$data/sluice.txt" "$tmp/in/x.txt"
+ln -s x.txt "$tmp/in/link.txt"
+for out in x.txt ./a/../x.txt link.txt; do
+  expect_refused "wordcount --output $out over --input x.txt" \
+    "error: step 'wordcount.out' writes '$out' and step 'wordcount.lines' reads 'x.txt': $same; $destroy" \
+    "$tmp/in/x.txt" sh -c 'cd "$1" && shift && exec "$@"' sh "$tmp/in" \
+    "$wordcount" --input x.txt --output "$out"
+done
+cp "$data/events.csv" "$tmp/in/events.csv"
+expect_refused "windowed_sum --output equal to --late" \
+  "error: step 'windowed_sum.late' writes '$tmp/in/o.csv' and step 'windowed_sum.output' writes '$tmp/in/o.csv': $same; two sinks would overwrite each other: give each output its own path" \
+  "$tmp/in/events.csv" "$windowed" --input "$tmp/in/events.csv" --output "$tmp/in/o.csv" \
+  --late "$tmp/in/o.csv" --window tumbling --length-ms 1000 --max-delay-ms 0
+[ -e "$tmp/in/o.csv" ] && fail "windowed_sum --output equal to --late: created $tmp/in/o.csv"
+expect_refused "windowed_sum --output equal to --input" \
+  "error: step 'windowed_sum.output' writes '$tmp/in/events.csv' and step 'windowed_sum.events' reads '$tmp/in/events.csv': $same; $destroy" \
+  "$tmp/in/events.csv" "$windowed" --input "$tmp/in/events.csv" --output "$tmp/in/events.csv" \
+  --late "$tmp/in/late.csv" --window tumbling --length-ms 1000 --max-delay-ms 0
+cp "$log" "$tmp/in/app.log"
+expect_refused "branch_merge --output equal to --input" \
+  "error: step 'branch_merge.write' writes '$tmp/in/app.log' and step 'branch_merge.log' reads '$tmp/in/app.log': $same; $destroy" \
+  "$tmp/in/app.log" "$branch" --input "$tmp/in/app.log" --output "$tmp/in/app.log"
+cp "$readings" "$tmp/in/readings.csv"
+expect_refused "anomaly_detector --output equal to --input" \
+  "error: step 'anomaly_detector.write' writes '$tmp/in/readings.csv' and step 'anomaly_detector.readings' reads '$tmp/in/readings.csv': $same; $destroy" \
+  "$tmp/in/readings.csv" "$anomaly" --input "$tmp/in/readings.csv" --output "$tmp/in/readings.csv"
+cp "$orders" "$tmp/in/orders.csv"
+expect_refused "join --output equal to --orders" \
+  "error: step 'join.write' writes '$tmp/in/orders.csv' and step 'join.orders' reads '$tmp/in/orders.csv': $same; $destroy" \
+  "$tmp/in/orders.csv" "$join" --users "$users" --orders "$tmp/in/orders.csv" --output "$tmp/in/orders.csv"
 
 if [ $failed -ne 0 ]; then
   echo "$failed check(s) failed"
