@@ -4,8 +4,9 @@
 // A partitioned sink: parts are the files "part-<i>" (i zero-padded to the width of
 // the largest index, so the sorted list is in numeric order); record r goes to part
 // hash_key(key(r)) % files, so equal keys share a file; part i is written by worker
-// i % W. Snapshot and resume as FileSink: each file is truncated to its committed
-// size; a run without resume state starts the files empty.
+// i % W. Snapshot, resume and the temporary names as FileSink: each file is written
+// as ".part-<i>.sluice-partial" and renamed at a clean end; a resume truncates it to
+// its committed size; a run without resume state starts the files empty.
 //
 // Errors: the constructor throws ConfigError for zero files; list_parts when the
 // directory is missing or not writable (so op::output refuses it before any data

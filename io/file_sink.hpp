@@ -6,6 +6,15 @@
 // size (after fdatasync); a resumed run truncates the file to that size and appends
 // after it; a run without resume state starts the file empty.
 //
+// Unfinished output never looks finished (detail/append_file.hpp): the part writes
+// ".<name>.sluice-partial" in the file's directory and renames it over the path
+// only when the run ends cleanly (after fdatasync; the directory is synced after the
+// rename). A failed run removes the temporary file and leaves the path as it was (no
+// file, or an earlier run's); a killed process leaves only the temporary file. A
+// resumed part continues its temporary file. A path under /dev/ or /proc/, or naming
+// a file that is not regular (/dev/null, /dev/stdout, a FIFO), is appended to in
+// place, without truncation or resume.
+//
 // Errors: list_parts throws ConfigError when the file's directory is missing or not
 // writable, and op::output when the file is one of the run's inputs or another sink's
 // file (file_use.hpp), so both are refused before any data moves; build_part when the
