@@ -9,6 +9,13 @@
 // amount to its user's country; the totals are written when the input ends, one line
 // "country<TAB>total" (2 decimals) per country, in any order.
 //
+// Amounts are exact (decision): an amount is a decimal number >= 0 with at most 2
+// decimals ("31.28", "7", "0.5"), read as integer cents; totals are int64 cents added
+// with an overflow check, so they print the same in any order of addition, and a total
+// past 92233720368547758.07 stops the run naming step "total_per_country" instead of
+// printing inf or a rounded number. Any other amount stops the run naming step
+// "orders_parse" and the row.
+//
 // --mode picks when the join emits (JoinMode's emit mode); only `final`, the default,
 // gives totals that do not depend on the order in which the two files' rows arrive:
 //   final     once per user_id, when both inputs have ended, with every order of the
@@ -24,13 +31,11 @@
 //             each order enriched with its user as seen so far. Exact while every user
 //             arrives before their orders; an order that comes first counts under
 //             "(unknown user)", and its user's arrival counts the latest such order again.
+#include <algorithm>
 #include <charconv>
-#include <cmath>
-#include <functional>
-#include <iomanip>
+#include <cstdint>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -54,9 +59,7 @@ struct User {
 
 struct Order {
   std::string order_id;
-  // A sum of a few hundred amounts in cents prints the same at 2 decimals in any order
-  // of addition (integer cents would be exact at any size).
-  double amount = 0;
+  std::int64_t cents = 0;  // the amount, exactly
 };
 
 // The join key of both files' rows.
@@ -68,30 +71,64 @@ User to_user(const sluice::io::CsvRow& row) {
   return User{std::string(row["name"]), std::string(row["country"])};
 }
 
-// A non-numeric amount throws: the run stops naming step "orders_parse" and the row.
-Order to_order(const sluice::io::CsvRow& row) {
-  const std::string_view text = row["amount"];
-  double amount = 0;
-  const char* end = text.data() + text.size();
-  const auto [stop, error] = std::from_chars(text.data(), end, amount);
-  if (error != std::errc() || stop != end || !std::isfinite(amount) || amount < 0) {
-    throw std::invalid_argument("amount '" + std::string(text) + "' is not a number >= 0");
+// "D[.D[D]]" -> cents; throws for anything else (the run stops naming step
+// "orders_parse" and the row).
+std::int64_t parse_cents(std::string_view text) {
+  const std::size_t dot = std::min(text.find('.'), text.size());
+  const std::string_view whole = text.substr(0, dot);
+  const std::string_view fraction = dot < text.size() ? text.substr(dot + 1) : std::string_view{};
+  const auto digits = [](std::string_view s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  std::int64_t units = 0;
+  const auto [stop, error] = std::from_chars(whole.data(), whole.data() + whole.size(), units);
+  if (whole.empty() || !digits(whole) || error != std::errc() ||
+      stop != whole.data() + whole.size() || (dot < text.size() && fraction.empty()) ||
+      fraction.size() > 2 || !digits(fraction)) {
+    throw std::invalid_argument("amount '" + std::string(text) +
+                                "' is not a number >= 0 with at most 2 decimals");
   }
-  return Order{std::string(row["order_id"]), amount};
+  std::int64_t cents = 0;
+  for (std::size_t i = 0; i < 2; ++i)
+    cents = cents * 10 + (i < fraction.size() ? fraction[i] - '0' : 0);
+  std::int64_t total = 0;
+  if (__builtin_mul_overflow(units, 100, &total) || __builtin_add_overflow(total, cents, &total)) {
+    throw std::invalid_argument("amount '" + std::string(text) +
+                                "' is more than 92233720368547758.07");
+  }
+  return total;
+}
+
+Order to_order(const sluice::io::CsvRow& row) {
+  return Order{std::string(row["order_id"]), parse_cents(row["amount"])};
 }
 
 using Joined = std::tuple<std::optional<User>, std::optional<Order>>;
 
-// A joined row's contribution: (country, amount); either side may be missing.
-std::pair<std::string, double> country_amount(const std::pair<std::string, Joined>& row) {
+// A joined row's contribution: (country, cents); either side may be missing.
+std::pair<std::string, std::int64_t> country_amount(const std::pair<std::string, Joined>& row) {
   const auto& [user, order] = row.second;
-  return {user ? user->country : "(unknown user)", order ? order->amount : 0.0};
+  return {user ? user->country : "(unknown user)", order ? order->cents : 0};
 }
 
-std::string describe(const std::pair<std::string, double>& total) {
-  std::ostringstream line;
-  line << total.first << '\t' << std::fixed << std::setprecision(2) << total.second;
-  return line.str();
+// a + b, or a throw when the total does not fit in int64 cents.
+std::int64_t add_cents(std::int64_t a, std::int64_t b) {
+  std::int64_t sum = 0;
+  if (__builtin_add_overflow(a, b, &sum)) {
+    throw std::overflow_error("a country's total passes 92233720368547758.07");
+  }
+  return sum;
+}
+
+// "country<TAB>units.cc".
+std::string describe(const std::pair<std::string, std::int64_t>& total) {
+  const std::int64_t cents = total.second % 100;
+  std::string line = total.first;
+  line += '\t';
+  line += std::to_string(total.second / 100);
+  line += cents < 10 ? ".0" : ".";
+  line += std::to_string(cents);
+  return line;
 }
 
 }  // namespace
@@ -130,7 +167,7 @@ int main(int argc, char** argv) {
     auto amounts = op::map("country_amount", joined, country_amount);
     // reduce_final adds up each country's amounts (first on the worker that has them,
     // then across workers by country) and emits (country, total) at end of input.
-    auto totals = op::reduce_final("total_per_country", amounts, std::plus<double>());
+    auto totals = op::reduce_final("total_per_country", amounts, add_cents);
     auto lines = op::map("format", totals, describe);
     // A FileSink gathers every line on worker 0; StdOutSink prints each worker's own.
     if (output.empty()) {

@@ -49,7 +49,9 @@ struct Timed {
   }
 };
 
-// epoch(t) = floor(t / length); times before the Unix epoch are in epoch 0.
+// epoch(t) = floor(t / length); times before the Unix epoch are in epoch 0. Exact for
+// the supported times and lengths (windower.hpp): start_of(epoch_of(t) + 1) is at
+// most t + length.
 struct EpochMap {
   Millis length;
   Epoch epoch_of(EventTime t) const {
@@ -71,7 +73,8 @@ struct EventClock {
   // Decision: on by default, a few epochs, so memory does not grow with the input.
   std::optional<Epoch> max_lead{kDefaultMaxLead};
   static constexpr Epoch kDefaultMaxLead = 4;
-  // Throws ConfigError for a non-positive epoch_length or a negative max_delay.
+  // Throws ConfigError for an epoch_length or max_delay outside the supported range
+  // (windower.hpp: epoch_length from 1, max_delay from 0, both to kMaxTimeMs ms).
   void validate() const;
   // validate(), with the error prefixed by "step '<step_path>': ".
   void validate_for(const std::string& step_path) const;
@@ -87,6 +90,10 @@ inline void EventClock::validate() const {
   if (max_delay.count() < 0) {
     throw ConfigError("an event clock's max_delay must not be negative (got " +
                       std::to_string(max_delay.count()) + " ms)");
+  }
+  if (max_delay > kMaxDuration) {
+    throw ConfigError("an event clock's max_delay must be at most " + std::to_string(kMaxTimeMs) +
+                      " ms (got " + std::to_string(max_delay.count()) + " ms)");
   }
 }
 

@@ -6,7 +6,12 @@
 //   partition's current epoch, epoch(watermark), marked late; every other record
 //   travels at epoch(t), which is never earlier.
 // The partition holds its capability at hold_epoch() = epoch(watermark) (0 before any
-// record). Pure value type; one per partition.
+// record). A time outside the supported range (windower.hpp: kMinTime..kMaxTime) is
+// refused: stamp() throws std::out_of_range naming it, which event_time_input turns
+// into an error naming the step, the worker and the record. The check costs nothing
+// per record: the current epoch's range never reaches outside the supported one, so
+// such a time always takes the rare path (or the late one). Pure value type; one per
+// partition.
 #pragma once
 
 #include <algorithm>
@@ -24,7 +29,7 @@ class Watermark {
     bool late;
   };
 
-  // Throws ConfigError for a non-positive epoch_length or a negative max_delay.
+  // Throws ConfigError for an epoch_length or max_delay outside the supported range.
   explicit Watermark(EventClock clock)
       : max_delay_(clock.max_delay), per_epoch_(clock.epoch_length.count()) {
     clock.validate();
@@ -35,11 +40,14 @@ class Watermark {
   // Classifies a record with event time t and advances the watermark.
   // Inlined into the per-record loop; the rare paths are calls.
   [[gnu::always_inline]] Stamp stamp(EventTime t) {
-    if (seen_ && t < max_seen_ - max_delay_) return Stamp{hold_epoch(), true};
-    if (!seen_ || t > max_seen_) max_seen_ = t;
-    seen_ = true;
+    if (seen_ && t < max_seen_ - max_delay_) {
+      if (t < kMinTime) detail::time_out_of_range(t);
+      return Stamp{hold_epoch(), true};
+    }
     // Most records fall in the epoch of the one before them: one range check then.
     if (t < epoch_from_ || t >= epoch_until_) enter_epoch_of(t);
+    if (!seen_ || t > max_seen_) max_seen_ = t;
+    seen_ = true;
     return Stamp{last_epoch_, false};
   }
 
@@ -58,10 +66,13 @@ class Watermark {
  private:
   // EpochMap::start_of for this watermark's epoch length.
   EventTime start_of(Epoch e) const { return EpochMap{Millis(per_epoch_.divisor())}.start_of(e); }
+  // The epoch of t and its range, within [kMinTime, kMaxTime] (epoch 0 also holds the
+  // earlier times; the last epoch may end past kMaxTime).
   [[gnu::noinline]] void enter_epoch_of(EventTime t) {
+    detail::check_time(t);
     last_epoch_ = epoch_of(t);
-    epoch_from_ = last_epoch_ == 0 ? EventTime::min() : start_of(last_epoch_);
-    epoch_until_ = start_of(last_epoch_ + 1);
+    epoch_from_ = last_epoch_ == 0 ? kMinTime : start_of(last_epoch_);
+    epoch_until_ = std::min(start_of(last_epoch_ + 1), kMaxTime + Millis(1));
   }
 
   Millis max_delay_;

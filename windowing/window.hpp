@@ -515,6 +515,9 @@ WindowStreams<K, V, O> window(std::string id, const Stream<std::pair<K, Timed<V>
   using Op = detail::WindowOp<K, V, O, W, Build>;
   OperatorBuilder b(up, std::move(id));
   if constexpr (requires { clock.validate_for(b.step_path()); }) clock.validate_for(b.step_path());
+  if constexpr (requires { windower.validate_for(b.step_path()); }) {
+    windower.validate_for(b.step_path());  // a sliding windower's windows per record
+  }
   auto in = b.add_input(up, exchange([](const In& kv) -> const K& { return kv.first; }));
   auto [down_port, down] = b.template add_output<std::pair<K, Windowed<O>>>();
   auto [late_port, late] = b.template add_output<std::pair<K, V>>();

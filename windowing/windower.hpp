@@ -1,21 +1,39 @@
 // Windowers: which windows an event time falls into (DESIGN.md, "Time and windowing
 // semantics"). Pure value types with no threads or I/O; the window operators
-// (windowing issue, in progress) call them per record.
+// (window.hpp) call them per record.
 //
 // Time is event time in milliseconds since the Unix epoch (EventTime); a window is
 // the half-open interval [start, end).
 //   TumblingWindower{length, align_to}: windows [A + kL, A + (k+1)L), one per time.
-//   SlidingWindower{length, offset, align_to}: windows of length L starting at
-//     A + kS; a time is in every one that contains it: L/S of them, or none when
+//   SlidingWindower{length, slide, align_to}: windows of length L starting at
+//     A + kS; a time is in every one that contains it: about L/S of them, or none when
 //     S > L leaves it in a gap (allowed).
 //   SessionWindower{gap}: per key, times closer than `gap` to a neighbour form one
 //     session [first, last + gap); a time that bridges two sessions merges them
 //     (SessionSet keeps one key's open sessions).
-// A zero or negative length, offset or gap is refused with ConfigError.
+//
+// Supported range (decision): every time is within +-kMaxTimeMs = 2^61 - 1 ms (about
+// 73 million years either side of 1970), and so is every window alignment; every
+// duration (window length, slide, gap, and the event clock's epoch length and max
+// delay) is from 1 (max delay: 0) to kMaxTimeMs. Then every sum the windowing layer
+// forms (a time plus a length plus an epoch length, a time minus a delay, a window
+// start A + kS) stays below 2^63 and is exact: no window is ever cut, shifted or
+// wrapped. A duration or alignment outside its range is refused with ConfigError when
+// the windower (or clock) is made; a record whose time is outside is refused where it
+// gets its time (Watermark::stamp: event_time_input stops the run naming the record),
+// and by the windowers' own calls (std::out_of_range naming the time).
+//
+// Windows per record (decision): a sliding windower puts each time in up to
+// ceil(L/S) windows, and the operator does that much work per record, so the window
+// operators refuse (ConfigError naming the step, L and S) one with ceil(L/S) above its
+// max_windows_per_time, kDefaultMaxWindowsPerTime = 10,000 unless given; the limit
+// also bounds the open windows per key a record has to find.
+// A zero or negative length, slide or gap is refused with ConfigError.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,6 +44,13 @@ namespace sluice::window {
 
 using Millis = std::chrono::milliseconds;
 using EventTime = std::chrono::sys_time<Millis>;
+
+// The supported range of times and durations (see the top of this file).
+inline constexpr std::int64_t kMaxTimeMs = (std::int64_t{1} << 61) - 1;
+inline constexpr EventTime kMinTime = EventTime(Millis(-kMaxTimeMs));
+inline constexpr EventTime kMaxTime = EventTime(Millis(kMaxTimeMs));
+inline constexpr Millis kMaxDuration = Millis(kMaxTimeMs);
+inline constexpr std::int64_t kDefaultMaxWindowsPerTime = 10'000;
 
 struct Window {
   EventTime start;
@@ -42,11 +67,35 @@ struct Window {
 };
 
 namespace detail {
+// A duration in [1, kMaxTimeMs] ms.
 inline void require_positive(Millis value, const char* what) {
   if (value.count() <= 0) {
     throw ConfigError(std::string(what) + " must be positive (got " +
                       std::to_string(value.count()) + " ms)");
   }
+  if (value > kMaxDuration) {
+    throw ConfigError(std::string(what) + " must be at most " + std::to_string(kMaxTimeMs) +
+                      " ms (got " + std::to_string(value.count()) + " ms)");
+  }
+}
+// An alignment in [-kMaxTimeMs, kMaxTimeMs] ms.
+inline EventTime require_in_range(EventTime align, const char* what) {
+  if (align < kMinTime || align > kMaxTime) {
+    throw ConfigError(std::string(what) + " must be from " + std::to_string(-kMaxTimeMs) + " to " +
+                      std::to_string(kMaxTimeMs) + " ms (got " +
+                      std::to_string(align.time_since_epoch().count()) + " ms)");
+  }
+  return align;
+}
+// "event time T ms is outside the supported range ..." (std::out_of_range), for a
+// record's time outside [kMinTime, kMaxTime]. Out of line: the callers' rare path.
+[[noreturn, gnu::noinline, gnu::cold]] inline void time_out_of_range(EventTime t) {
+  throw std::out_of_range("event time " + std::to_string(t.time_since_epoch().count()) +
+                          " ms is outside the supported range, " + std::to_string(-kMaxTimeMs) +
+                          " to " + std::to_string(kMaxTimeMs) + " ms");
+}
+inline void check_time(EventTime t) {
+  if (t < kMinTime || t > kMaxTime) time_out_of_range(t);
 }
 // floor(a / b) for b > 0.
 constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) {
@@ -82,9 +131,13 @@ class FloorDivider {
 class TumblingWindower {
  public:
   TumblingWindower(Millis length, EventTime align_to = EventTime{})
-      : length_(length), align_(align_to), per_length_(checked(length).count()) {}
-  // The one window containing t.
+      : length_(length),
+        align_(detail::require_in_range(align_to, "a tumbling window's alignment")),
+        per_length_(checked(length).count()) {}
+  // The one window containing t. Throws std::out_of_range for a time outside
+  // [kMinTime, kMaxTime].
   Window window_of(EventTime t) const {
+    detail::check_time(t);
     const std::int64_t k = per_length_((t - align_).count());
     const EventTime start = align_ + length_ * k;
     return {start, start + length_};
@@ -109,14 +162,40 @@ class TumblingWindower {
 
 class SlidingWindower {
  public:
-  SlidingWindower(Millis length, Millis offset, EventTime align_to = EventTime{})
+  // `offset` is the slide S: the distance between window starts.
+  SlidingWindower(Millis length, Millis offset, EventTime align_to = EventTime{},
+                  std::int64_t max_windows_per_time = kDefaultMaxWindowsPerTime)
       : length_(checked(length, "a sliding window's length")),
-        offset_(checked(offset, "a sliding window's offset")),
-        align_(align_to),
-        per_offset_(offset.count()) {}
-  // Calls f(Window) for every window containing t, earliest first.
+        offset_(checked(offset, "a sliding window's slide")),
+        align_(detail::require_in_range(align_to, "a sliding window's alignment")),
+        per_offset_(offset.count()),
+        max_windows_(max_windows_per_time) {
+    if (max_windows_per_time < 1) {
+      throw ConfigError("a sliding window's max_windows_per_time must be at least 1 (got " +
+                        std::to_string(max_windows_per_time) + ")");
+    }
+  }
+  // The most windows a time is in: ceil(L / S).
+  std::int64_t windows_per_time() const {
+    return (length_.count() + offset_.count() - 1) / offset_.count();
+  }
+  // Throws ConfigError, prefixed by "step '<step_path>': ", when a time is in more
+  // than max_windows_per_time windows. The window operators call it.
+  void validate_for(const std::string& step_path) const {
+    if (windows_per_time() <= max_windows_) return;
+    const std::int64_t least_slide = (length_.count() + max_windows_ - 1) / max_windows_;
+    throw ConfigError(
+        "step '" + step_path + "': a sliding window of length " + std::to_string(length_.count()) +
+        " ms and slide " + std::to_string(offset_.count()) + " ms puts each record in up to " +
+        std::to_string(windows_per_time()) + " windows, more than the limit of " +
+        std::to_string(max_windows_) + ": make the slide at least " + std::to_string(least_slide) +
+        " ms or the length at most " + std::to_string(max_windows_ * offset_.count()) + " ms");
+  }
+  // Calls f(Window) for every window containing t, earliest first. Throws
+  // std::out_of_range for a time outside [kMinTime, kMaxTime].
   template <class F>
   void for_each_window(EventTime t, F&& f) const {
+    detail::check_time(t);
     const std::int64_t rel = (t - align_).count();
     // Windows k with k*S <= rel < k*S + L.
     const std::int64_t last = per_offset_(rel);
@@ -144,6 +223,7 @@ class SlidingWindower {
   Millis offset_;
   EventTime align_;
   detail::FloorDivider per_offset_;
+  std::int64_t max_windows_;
 };
 
 // Session windows: per key, times closer than `gap` to a neighbour form one session

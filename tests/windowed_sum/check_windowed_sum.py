@@ -161,22 +161,138 @@ def expect_failure(exe, tmp, args, *needles, input_text="1,a,1\n"):
             raise AssertionError(f"{' '.join(args)}: stderr lacks {needle!r}: {proc.stderr}")
 
 
+MAX = 2**61 - 1  # the supported event times and durations (windowing/windower.hpp)
+INT64_MAX = 2**63 - 1
+INT64_MIN = -2**63
+
+
+def edge_lines(rng, n):
+    """Lines with times near the ends of the supported range and values near int64's."""
+    centres = [-MAX, -MAX // 3, 0, MAX // 2, MAX]
+    lines = []
+    for _ in range(n):
+        at = min(MAX, max(-MAX, rng.choice(centres) + rng.randint(-3_000, 3_000)))
+        value = rng.choice([INT64_MAX, INT64_MIN, INT64_MAX - rng.randint(0, 9), 1, -1,
+                            rng.randint(INT64_MIN, INT64_MAX)])
+        lines.append(f"{at},{rng.choice(['a', 'b', 'c'])},{value}")
+    return lines
+
+
+def check_edges(exe, rng, tmp):
+    """Times, alignments, lengths and gaps at the ends of their ranges, and sums past
+    int64, against the reference (Python integers are exact)."""
+    shapes = [("tumbling", 1000, None, None, 0), ("tumbling", MAX, None, None, -MAX),
+              ("tumbling", MAX, None, None, MAX), ("tumbling", 7, None, None, MAX),
+              ("sliding", 3000, 1000, None, -MAX), ("sliding", MAX, MAX // 3, None, MAX),
+              ("session", None, None, 2_000, None), ("session", None, None, MAX, None)]
+    for kind, length, slide, gap, align in shapes:
+        lines = edge_lines(rng, rng.randint(1, 300))
+        lines.sort(key=lambda line: int(line.split(",")[0]))  # in order: none late
+        path = os.path.join(tmp, "edge.csv")
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        max_delay = rng.choice([0, MAX])
+        want_rows, want_late = reference(lines, kind, length, slide, gap, align, max_delay)
+        args = ["--input", path, "--window", kind, "--max-delay-ms", str(max_delay)]
+        if length is not None:
+            args += ["--length-ms", str(length), "--align-ms", str(align)]
+        if slide is not None:
+            args += ["--slide-ms", str(slide)]
+        if gap is not None:
+            args += ["--gap-ms", str(gap)]
+        for workers, epoch_ms in [(1, 1000), (rng.randint(2, 3), rng.choice([1, MAX]))]:
+            full = args + ["-w", str(workers), "--epoch-ms", str(epoch_ms)]
+            rows, late = run(exe, full, tmp)
+            what = f"edges: {kind} L={length} S={slide} G={gap} A={align} D={max_delay} " \
+                   f"-w {workers} --epoch-ms {epoch_ms}, {len(lines)} lines"
+            if late != want_late or rows != want_rows:
+                extra = sorted(set(rows) - set(want_rows))[:3]
+                missing = sorted(set(want_rows) - set(rows))[:3]
+                raise AssertionError(f"{what}: output differs; unexpected {extra}, "
+                                     f"missing {missing}; late {late[:3]} vs {want_late[:3]}")
+
+
+def expect_exact(exe, tmp, args, code, first_line, input_text="1,a,1\n"):
+    """The run exits with `code` and the first line of its stderr is `first_line`."""
+    path = os.path.join(tmp, "bad.csv")
+    with open(path, "w") as f:
+        f.write(input_text)
+    cmd = [exe, "--input", path, "--output", os.path.join(tmp, "o.csv"),
+           "--late", os.path.join(tmp, "l.csv")] + args
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    first = proc.stderr.split("\n", 1)[0]
+    if proc.returncode != code or first != first_line:
+        raise AssertionError(f"{' '.join(args)}: exit {proc.returncode}, stderr {first!r}; "
+                             f"expected exit {code} and {first_line!r}")
+
+
+def check_flags_and_edges(exe, tmp):
+    """Issue 14's reproductions: each refused (exit 2 for a flag, 1 for a line) with
+    the exact message, or exact."""
+    base = ["--max-delay-ms", "0"]
+    top = "2305843009213693951"
+    for flag, value, low in [("--length-ms", "9223372036854775807", "1"),
+                             ("--length-ms", "99999999999999999999", "1"),
+                             ("--length-ms", "0", "1"),
+                             ("--length-ms", "1.5", "1"),
+                             ("--length-ms", "1000x", "1"),
+                             ("--align-ms", "-9223372036854775808", "-" + top),
+                             ("--align-ms", "2305843009213693952", "-" + top)]:
+        expect_exact(exe, tmp, ["--window", "tumbling", "--length-ms", "10"] + base +
+                     [flag, value], 2, f"error: {flag}: '{value}' is not an integer from {low} "
+                     f"to {top}")
+    expect_exact(exe, tmp, ["--window", "session", "--gap-ms", "9223372036854775807"] + base, 2,
+                 f"error: --gap-ms: '9223372036854775807' is not an integer from 1 to {top}")
+    expect_exact(exe, tmp, ["--window", "session", "--gap-ms", "-5"] + base, 2,
+                 f"error: --gap-ms: '-5' is not an integer from 1 to {top}")
+    expect_exact(exe, tmp, ["--window", "sliding", "--length-ms", "10", "--slide-ms", "0"] + base,
+                 2, f"error: --slide-ms: '0' is not an integer from 1 to {top}")
+    expect_exact(exe, tmp, ["--window", "tumbling", "--length-ms", "10", "--max-delay-ms", "-1"],
+                 2, f"error: --max-delay-ms: '-1' is not an integer from 0 to {top}")
+    expect_exact(exe, tmp, ["--window", "tumbling", "--length-ms", "10", "--epoch-ms", "0"] + base,
+                 2, f"error: --epoch-ms: '0' is not an integer from 1 to {top}")
+    expect_exact(exe, tmp, ["--window", "tumbling"] + base, 2,
+                 "error: --window tumbling: needs --length-ms")
+    expect_exact(exe, tmp, ["--window", "sliding", "--length-ms", "10"] + base, 2,
+                 "error: --window sliding: needs --slide-ms")
+    expect_exact(exe, tmp, ["--window", "session"] + base, 2,
+                 "error: --window session: needs --gap-ms")
+    expect_exact(exe, tmp, ["--window", "tumbling", "--length-ms", "10", "--gap-ms", "5"] + base,
+                 2, "error: --gap-ms: does not apply to --window tumbling")
+    expect_exact(exe, tmp, ["--window", "session", "--gap-ms", "5", "--align-ms", "3"] + base,
+                 2, "error: --align-ms: does not apply to --window session")
+    expect_exact(exe, tmp, ["--window", "sliding", "--length-ms", "1000000", "--slide-ms", "1"] +
+                 base, 2, "error: --length-ms 1000000 --slide-ms 1: a line would be in up to "
+                 "1000000 windows, more than the limit of 10000: make --slide-ms at least 100 or "
+                 "--length-ms at most 10000")
+    # Lines whose time is outside the supported range stop the run naming the line.
+    for ms in ["9223372036854775807", "-9223372036854775808", "2305843009213693952"]:
+        line = f"{ms},a,1"
+        expect_exact(exe, tmp, ["--window", "tumbling", "--length-ms", "10"] + base, 1,
+                     f"error: step 'windowed_sum.events' failed on worker 0 at epoch 0: event_ms "
+                     f"{ms} is outside the supported event times, -{top} to {top}; "
+                     f"item: {line}", input_text=f"0,a,1\n{line}\n")
+    # A sum past int64 is exact.
+    for kind in [["--window", "tumbling", "--length-ms", "1000"],
+                 ["--window", "session", "--gap-ms", "10"]]:
+        path = os.path.join(tmp, "big.csv")
+        with open(path, "w") as f:
+            f.write("0,a,9223372036854775807\n1,a,1\n2,b,-9223372036854775808\n3,b,-1\n")
+        rows, late = run(exe, ["--input", path, "--max-delay-ms", "0"] + kind, tmp)
+        end = "1000" if kind[1] == "tumbling" else None
+        want = [f"a,0,{end or 11},2,9223372036854775808", f"b,{0 if end else 2},{end or 13},2,"
+                f"-9223372036854775809"]
+        if rows != want or late:
+            raise AssertionError(f"{' '.join(kind)}: sums {rows}, expected {want}")
+
+
 def check_bad_input(exe, tmp):
     tumbling = ["--window", "tumbling", "--length-ms", "1000", "--max-delay-ms", "0"]
     expect_failure(exe, tmp, tumbling, "windowed_sum.events", "worker", "not an integer",
                    "5,a,x", input_text="1,a,1\n5,a,x\n")
     expect_failure(exe, tmp, tumbling, "expected 3 comma-separated fields", "1;a;1",
                    input_text="1;a;1\n")
-    expect_failure(exe, tmp, ["--window", "tumbling", "--max-delay-ms", "0"], "--length-ms")
-    expect_failure(exe, tmp, ["--window", "sliding", "--length-ms", "10", "--max-delay-ms", "0"],
-                   "--slide-ms")
-    expect_failure(exe, tmp, ["--window", "session", "--max-delay-ms", "0"], "--gap-ms")
-    expect_failure(exe, tmp, ["--window", "tumbling", "--length-ms", "0", "--max-delay-ms", "0"],
-                   "length must be positive")
-    expect_failure(exe, tmp, ["--window", "session", "--gap-ms", "-5", "--max-delay-ms", "0"],
-                   "gap must be positive")
-    expect_failure(exe, tmp, tumbling[:-1] + ["-1"], "max_delay must not be negative")
-    expect_failure(exe, tmp, tumbling + ["--epoch-ms", "0"], "epoch_length must be positive")
+    check_flags_and_edges(exe, tmp)
     expect_failure(exe, tmp, ["--window", "hopping", "--max-delay-ms", "0"], "--window")
     expect_failure(exe, tmp, ["--window", "tumbling", "--length-ms", "10"], "--max-delay-ms")
 
@@ -190,11 +306,13 @@ def main():
         try:
             for trial in range(trials):
                 check_trial(exe, rng, tmp, trial)
+            check_edges(exe, rng, tmp)
             check_bad_input(exe, tmp)
         except AssertionError as e:
             print(f"FAILED with seed {seed} (rerun with SLUICE_SEED={seed}): {e}")
             return 1
-    print(f"windowed_sum: {trials} random trials and the bad-input checks passed (seed {seed})")
+    print(f"windowed_sum: {trials} random trials, the edge trials and the bad-input checks "
+          f"passed (seed {seed})")
     return 0
 
 

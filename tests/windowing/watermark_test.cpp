@@ -5,7 +5,10 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <limits>
 #include <random>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -84,4 +87,47 @@ TEST_CASE("epochs and stamps of present-day and pre-1970 times equal the epoch m
             reference.epoch_of(EventTime(Millis(t + 1))));
     }
   }
+}
+
+TEST_CASE("a watermark refuses an epoch length or max_delay above the largest duration") {
+  CHECK_THROWS_WITH_AS(Watermark(kMaxDuration + Millis(1), Millis(0)),
+                       "an event clock's epoch_length must be at most 2305843009213693951 ms (got "
+                       "2305843009213693952 ms)",
+                       ConfigError);
+  CHECK_THROWS_WITH_AS(Watermark(Millis(10), Millis(std::numeric_limits<std::int64_t>::max())),
+                       "an event clock's max_delay must be at most 2305843009213693951 ms (got "
+                       "9223372036854775807 ms)",
+                       ConfigError);
+  CHECK_NOTHROW(Watermark(kMaxDuration, kMaxDuration));
+}
+
+TEST_CASE("stamps at the edges of the supported times are exact, and times past them refused") {
+  const std::string range =
+      " ms is outside the supported range, -2305843009213693951 to "
+      "2305843009213693951 ms";
+  for (const std::int64_t length : {std::int64_t{1}, std::int64_t{1000}, kMaxTimeMs}) {
+    CAPTURE(length);
+    Watermark wm{Millis(length), kMaxDuration};
+    // The lowest time, with the largest delay: the watermark is 2^62 - 2 below 0.
+    Watermark::Stamp s = wm.stamp(kMinTime);
+    CHECK(!s.late);
+    CHECK(s.epoch == 0);
+    CHECK(wm.watermark() == kMinTime - kMaxDuration);
+    CHECK(wm.hold_epoch() == 0);
+    s = wm.stamp(kMaxTime);
+    CHECK(!s.late);
+    CHECK(s.epoch == static_cast<Epoch>(kMaxTimeMs / length));
+    CHECK(wm.hold_epoch() == 0);  // the watermark is 0
+    CHECK(wm.stamp(kMaxTime - Millis(1)).epoch == static_cast<Epoch>((kMaxTimeMs - 1) / length));
+    CHECK_THROWS_WITH_AS(wm.stamp(kMaxTime + Millis(1)),
+                         ("event time 2305843009213693952" + range).c_str(), std::out_of_range);
+    CHECK_THROWS_WITH_AS(wm.stamp(EventTime(Millis(std::numeric_limits<std::int64_t>::max()))),
+                         ("event time 9223372036854775807" + range).c_str(), std::out_of_range);
+    // Below the range: late (behind the watermark 0) and refused all the same.
+    CHECK_THROWS_WITH_AS(wm.stamp(kMinTime - Millis(1)),
+                         ("event time -2305843009213693952" + range).c_str(), std::out_of_range);
+  }
+  Watermark fresh{Millis(1000), Millis(0)};  // the first record, in epoch 0's range
+  CHECK_THROWS_WITH_AS(fresh.stamp(EventTime(Millis(std::numeric_limits<std::int64_t>::min()))),
+                       ("event time -9223372036854775808" + range).c_str(), std::out_of_range);
 }

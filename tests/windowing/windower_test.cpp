@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <limits>
 #include <random>
+#include <stdexcept>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -126,11 +127,11 @@ TEST_CASE("session sets merge times closer than the gap, in any insertion order"
   }
 }
 
-TEST_CASE("a zero or negative length, offset or gap is refused with a clear error") {
+TEST_CASE("a zero or negative length, slide or gap is refused with a clear error") {
   CHECK_THROWS_WITH_AS(TumblingWindower(Millis(0)), doctest::Contains("length must be positive"),
                        ConfigError);
   CHECK_THROWS_WITH_AS(SlidingWindower(Millis(10), Millis(-5)),
-                       doctest::Contains("offset must be positive (got -5 ms)"), ConfigError);
+                       "a sliding window's slide must be positive (got -5 ms)", ConfigError);
   CHECK_THROWS_WITH_AS(SessionSet(Millis(0)), doctest::Contains("gap must be positive"),
                        ConfigError);
 }
@@ -144,4 +145,84 @@ TEST_CASE("a time that bridges two sessions merges them and reports the merged o
   CHECK(merged == std::vector<std::size_t>{1});
   REQUIRE(set.sessions().size() == 1);
   CHECK(set.window(0) == Window{at(0), at(28)});
+}
+
+TEST_CASE("a length, slide or gap above the largest duration is refused naming the limit") {
+  const Millis huge(std::numeric_limits<std::int64_t>::max());
+  CHECK_THROWS_WITH_AS(TumblingWindower{huge},
+                       "a tumbling window's length must be at most 2305843009213693951 ms (got "
+                       "9223372036854775807 ms)",
+                       ConfigError);
+  CHECK_THROWS_WITH_AS(SlidingWindower(Millis(10), kMaxDuration + Millis(1)),
+                       "a sliding window's slide must be at most 2305843009213693951 ms (got "
+                       "2305843009213693952 ms)",
+                       ConfigError);
+  CHECK_THROWS_WITH_AS(SessionWindower{huge},
+                       "a session window's gap must be at most 2305843009213693951 ms (got "
+                       "9223372036854775807 ms)",
+                       ConfigError);
+  CHECK_NOTHROW(TumblingWindower{kMaxDuration});
+  CHECK_NOTHROW(SessionWindower{kMaxDuration});
+}
+
+TEST_CASE("an alignment outside the supported times is refused naming the range") {
+  const EventTime lowest = at(std::numeric_limits<std::int64_t>::min());
+  CHECK_THROWS_WITH_AS(TumblingWindower(Millis(10), lowest),
+                       "a tumbling window's alignment must be from -2305843009213693951 to "
+                       "2305843009213693951 ms (got -9223372036854775808 ms)",
+                       ConfigError);
+  CHECK_THROWS_WITH_AS(SlidingWindower(Millis(10), Millis(5), kMaxTime + Millis(1)),
+                       "a sliding window's alignment must be from -2305843009213693951 to "
+                       "2305843009213693951 ms (got 2305843009213693952 ms)",
+                       ConfigError);
+}
+
+TEST_CASE("windows of the extreme supported times and lengths are exact") {
+  // The largest length aligned at the bottom: the top time is in the second window.
+  const TumblingWindower wide(kMaxDuration, kMinTime);
+  CHECK(wide.window_of(kMinTime) == Window{kMinTime, at(0)});
+  CHECK(wide.window_of(at(-1)) == Window{kMinTime, at(0)});
+  CHECK(wide.window_of(at(0)) == Window{at(0), kMaxTime});
+  CHECK(wide.window_of(kMaxTime) == Window{kMaxTime, kMaxTime + kMaxDuration});
+  CHECK(wide.id_of(wide.window_of(kMaxTime)) == 2);
+  // Aligned at the top, the bottom time's window starts a length below it.
+  const TumblingWindower top(Millis(1000), kMaxTime);
+  CHECK(top.window_of(kMinTime) ==
+        Window{at(-kMaxTimeMs - 98), at(-kMaxTimeMs + 902)});  // 2^62 - 2 = 1000k + 902
+  const SlidingWindower sliding(kMaxDuration, Millis(kMaxTimeMs / 2 + 1), kMaxTime);
+  CHECK(sliding.windows_of(kMinTime) ==
+        std::vector<Window>{{at(-3458764513820540929), at(-1152921504606846978)},
+                            {at(-2305843009213693953), at(-2)}});
+}
+
+TEST_CASE("a windower refuses a time outside the supported range naming it") {
+  const TumblingWindower tumbling(Millis(10));
+  CHECK_THROWS_WITH_AS(tumbling.window_of(at(std::numeric_limits<std::int64_t>::max())),
+                       "event time 9223372036854775807 ms is outside the supported range, "
+                       "-2305843009213693951 to 2305843009213693951 ms",
+                       std::out_of_range);
+  const SlidingWindower sliding(Millis(10), Millis(5));
+  CHECK_THROWS_WITH_AS(sliding.windows_of(kMinTime - Millis(1)),
+                       "event time -2305843009213693952 ms is outside the supported range, "
+                       "-2305843009213693951 to 2305843009213693951 ms",
+                       std::out_of_range);
+}
+
+TEST_CASE("a sliding windower counts the windows per time and checks them against its limit") {
+  CHECK(SlidingWindower(Millis(10), Millis(3)).windows_per_time() == 4);
+  CHECK(SlidingWindower(Millis(9), Millis(3)).windows_per_time() == 3);
+  CHECK(SlidingWindower(Millis(2), Millis(3)).windows_per_time() == 1);
+  CHECK(SlidingWindower(kMaxDuration, Millis(1)).windows_per_time() == kMaxTimeMs);
+  CHECK_NOTHROW(SlidingWindower(Millis(10'000), Millis(1)).validate_for("f.s"));
+  CHECK_THROWS_WITH_AS(SlidingWindower(Millis(10'001), Millis(1)).validate_for("f.s"),
+                       "step 'f.s': a sliding window of length 10001 ms and slide 1 ms puts each "
+                       "record in up to 10001 windows, more than the limit of 10000: make the "
+                       "slide at least 2 ms or the length at most 10000 ms",
+                       ConfigError);
+  CHECK_THROWS_WITH_AS(SlidingWindower(kMaxDuration, Millis(1)).validate_for("f.s"),
+                       doctest::Contains("up to 2305843009213693951 windows"), ConfigError);
+  CHECK_NOTHROW(SlidingWindower(Millis(100), Millis(1), EventTime{}, 100).validate_for("f.s"));
+  CHECK_THROWS_WITH_AS(SlidingWindower(Millis(10), Millis(1), EventTime{}, 0),
+                       "a sliding window's max_windows_per_time must be at least 1 (got 0)",
+                       ConfigError);
 }
