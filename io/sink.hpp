@@ -63,10 +63,11 @@ class FixedPartitionedSink {
   // `parts`). Deterministic. The default hashes the item (a std::pair: its first
   // member) with hash_key; it throws std::logic_error for a type it cannot hash.
   virtual std::size_t part_of(const T& item, std::size_t parts) const {
-    if constexpr (HashableKey<T>) {
-      return static_cast<std::size_t>(hash_key(item) % parts);
-    } else if constexpr (requires { requires HashableKey<std::decay_t<decltype(item.first)>>; }) {
+    // A pair's first member first: pairs are HashableKey too (key_hash.hpp).
+    if constexpr (requires { requires HashableKey<std::decay_t<decltype(item.first)>>; }) {
       return static_cast<std::size_t>(hash_key(item.first) % parts);
+    } else if constexpr (HashableKey<T>) {
+      return static_cast<std::size_t>(hash_key(item) % parts);
     } else {
       throw std::logic_error("a partitioned sink of this record type must override part_of");
     }

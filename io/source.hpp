@@ -6,7 +6,7 @@
 // - DynamicSource: one stateless partition per worker (e.g. a socket per worker);
 //   nothing to resume.
 //
-// Time: ingestion epochs (DESIGN.md "Time"). On each worker the source holds one
+// Time: ingestion epochs. On each worker the source holds one
 // capability, at epoch first + floor(wall time since the worker built the step /
 // epoch_interval); every batch is emitted at the current epoch. The capability is
 // dropped once all of the worker's partitions are exhausted.

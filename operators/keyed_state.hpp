@@ -2,7 +2,7 @@
 // change tracking the snapshot protocol needs: with track_changes() on, every key
 // created, changed or discarded since the last take_changes() is reported there once.
 //
-// Layout (DESIGN.md "Performance"): the entries {key, value} live in one dense vector;
+// Layout: the entries {key, value} live in one dense vector;
 // an open-addressing index of 8-byte slots (32 bits of the key's hash, the entry's
 // position; linear probing, at most half full) finds them. 100,000 keys take a 2 MiB
 // index, so a lookup usually misses the cache once, on the entry. A batch loop hides

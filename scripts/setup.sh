@@ -6,8 +6,7 @@ set -euo pipefail
 packages=(
   build-essential g++ meson ninja-build pkgconf
   libboost-fiber-dev libboost-context-dev libboost-container-dev
-  libzmq3-dev cppzmq-dev liblmdb-dev libcereal-dev librdkafka-dev
-  libcli11-dev libxxhash-dev libabsl-dev doctest-dev
+  libcereal-dev libcli11-dev libxxhash-dev libabsl-dev doctest-dev
   python3 cmake
 )
 

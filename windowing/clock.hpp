@@ -1,5 +1,4 @@
-// Clocks: how records get a time and how times map to epochs (DESIGN.md, "Time and
-// windowing semantics").
+// Clocks: how records get a time and how times map to epochs.
 //
 //   Timed<T>     a record with its time and the late mark its source gave it. The
 //                window operators take keyed streams of Timed values.

@@ -1,4 +1,4 @@
-// Watermark: event-time epochs for one source partition (DESIGN.md, "Time"):
+// Watermark: event-time epochs for one source partition:
 //   epoch(t)   = floor(t / epoch_length)  (event times before the Unix epoch: epoch 0)
 //   watermark  = the largest event time read so far - max_delay (none before the
 //                first record)

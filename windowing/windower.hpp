@@ -1,6 +1,5 @@
-// Windowers: which windows an event time falls into (DESIGN.md, "Time and windowing
-// semantics"). Pure value types with no threads or I/O; the window operators
-// (window.hpp) call them per record.
+// Windowers: which windows an event time falls into. Pure value types with no threads
+// or I/O; the window operators (window.hpp) call them per record.
 //
 // Time is event time in milliseconds since the Unix epoch (EventTime); a window is
 // the half-open interval [start, end).

@@ -1,5 +1,5 @@
 // Worker: one worker thread's runtime: it instantiates the dataflow, runs every
-// operator as a fiber, and drives the progress protocol (DESIGN.md): it flushes the
+// operator as a fiber, and drives the progress protocol (Naiad/Timely): it flushes the
 // progress changes of finished activations as one batch per scheduling round,
 // broadcasts them to every peer, applies peers' batches in per-sender FIFO order,
 // and activates operators whose input frontiers changed.

@@ -3,7 +3,7 @@
 // sleeps until the next wake-up (or epoch boundary) when no partition is ready.
 // Internal to io/ and windowing/ (event-time epochs).
 //
-// A Stamp decides the epochs (DESIGN.md "Time"); its calls are per batch:
+// A Stamp decides the epochs; its calls are per batch:
 //   struct Stamp {
 //     using Out = ...;                        // what the step emits
 //     struct Part { ... };                    // per-partition state

@@ -1,5 +1,5 @@
-// EpochStash<T>: makes an operator apply its input in epoch order (DESIGN.md, "State
-// and recovery"): a batch is applied at once when no earlier epoch can still arrive
+// EpochStash<T>: makes an operator apply its input in epoch order (so that
+// state, and a snapshot of it, follow epochs): a batch is applied at once when no earlier epoch can still arrive
 // and none is waiting; otherwise it is kept, with a capability at its epoch, until
 // the input frontier reaches it. Within one epoch, batches apply in arrival order.
 //

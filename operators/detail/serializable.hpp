@@ -1,6 +1,6 @@
 // CerealSerializable<T>: T can be written to and read from a cereal binary archive,
-// as every keyed operator's state must be (snapshots, DESIGN.md "State and
-// recovery"). Includes cereal's support for the standard types keyed state is made of.
+// as every keyed operator's state must be (snapshots, for
+// recovery). Includes cereal's support for the standard types keyed state is made of.
 // Your own state type needs a `template <class A> void serialize(A& a) { a(x, y); }`
 // member (or cereal's save/load pair).
 #pragma once

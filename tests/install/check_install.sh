@@ -1,34 +1,88 @@
 #!/usr/bin/env bash
-# Installs a build into a scratch DESTDIR and builds tests/install/consumer.cpp from a
-# directory outside the source tree with `pkg-config --cflags --libs sluice`, as a user
-# would; then runs it and checks its output. Usage: check_install.sh BUILD_DIR SOURCE_DIR
+# The newcomer route of README.md, end to end: install into a fresh prefix, check what
+# sluice.pc says, build the README's first program and tests/install/consumer.cpp out
+# of tree with `pkg-config --cflags --libs sluice` (plus -Wall -Wextra -Werror -O2: the
+# public headers give a user's program no warnings), run both with no LD_LIBRARY_PATH
+# (the README's rpath flag finds libsluice.so) and check their output.
+# Usage: check_install.sh BUILD_DIR SOURCE_DIR
+#
+# The fresh prefix: the build under test keeps the prefix it was configured with;
+# `meson install --destdir D` lays the same tree out under D, and sluice.pc, being
+# relocatable (pkgconfig.relocatable), makes D/PREFIX a complete prefix, as
+# `meson setup --prefix=D/PREFIX` would (without compiling the library a second time).
 set -euo pipefail
 build=$(cd "$1" && pwd)
 src=$(cd "$2" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
 
+option() {  # option NAME: a builtin option of the build under test
+  meson introspect "$build" --buildoptions |
+    python3 -c "import json, sys; print(next(o['value'] for o in json.load(sys.stdin) if o['name'] == '$1'))"
+}
+prefix="$tmp/root$(option prefix)"
+libdir="$prefix/$(option libdir)"
 DESTDIR="$tmp/root" meson install -C "$build" --no-rebuild --quiet
-pc=$(find "$tmp/root" -name sluice.pc | head -n 1)
-[ -n "$pc" ] || { echo "FAIL: meson install did not install sluice.pc"; exit 1; }
-lib=$(find "$tmp/root" -name 'libsluice.so' | head -n 1)
-[ -n "$lib" ] || { echo "FAIL: meson install did not install libsluice.so"; exit 1; }
-[ -f "$(dirname "$pc")/../../../include/sluice/sluice.hpp" ] || [ -n "$(find "$tmp/root" -path '*include/sluice/sluice.hpp')" ] \
-  || { echo "FAIL: headers not installed under include/sluice"; exit 1; }
+[ -f "$libdir/libsluice.so" ] || fail "meson install did not install $libdir/libsluice.so"
+[ -f "$prefix/include/sluice/sluice.hpp" ] || fail "headers not installed under include/sluice"
+[ -f "$libdir/pkgconfig/sluice.pc" ] || fail "meson install did not install sluice.pc"
 
-mkdir "$tmp/user"
-cp "$src/tests/install/consumer.cpp" "$tmp/user/"
-cd "$tmp/user"
-# The DESTDIR copy stands in for the real prefix: pkgconf's sysroot maps its paths.
-export PKG_CONFIG_PATH="$(dirname "$pc")"
-export PKG_CONFIG_SYSROOT_DIR="$tmp/root"
-flags=$(pkg-config --cflags --libs sluice)
-echo "pkg-config --cflags --libs sluice: $flags"
-g++ consumer.cpp -o consumer $flags
-out=$(LD_LIBRARY_PATH="$(dirname "$lib")" ./consumer)
-expected=338350
-if [ "$out" != "$expected" ]; then
-  echo "FAIL: consumer printed '$out', expected $expected"
-  exit 1
+# Installed headers point at no file that is not installed.
+if grep -rln 'DESIGN\.md' "$prefix/include/sluice"; then
+  fail "installed headers point at DESIGN.md, which is not installed"
 fi
-echo "PASS: installed sluice builds and runs an out-of-tree program"
+
+# As the README says: PKG_CONFIG_PATH names the prefix's pkgconfig directory.
+unset PKG_CONFIG_SYSROOT_DIR PKG_CONFIG_LIBDIR LD_LIBRARY_PATH
+export PKG_CONFIG_PATH="$libdir/pkgconfig"
+pc_prefix=$(realpath -m "$(pkg-config --variable=prefix sluice)")
+[ "$pc_prefix" = "$(realpath -m "$prefix")" ] ||
+  fail "sluice.pc's prefix is '$pc_prefix', not the prefix it was installed to ('$prefix')"
+
+# sluice.pc asks for exactly what the library links and its public headers need.
+requires=$(pkg-config --print-requires sluice | sort | tr '\n' ' ')
+[ "$requires" = "CLI11 absl_flat_hash_map absl_flat_hash_set " ] ||
+  fail "sluice.pc requires '$requires', expected 'CLI11 absl_flat_hash_map absl_flat_hash_set'"
+own_libs=$(sed -n 's/^Libs: //p' "$libdir/pkgconfig/sluice.pc" | tr ' ' '\n' | sed -n 's/^-l//p' |
+  sort | tr '\n' ' ')
+# libsluice.so's NEEDED entries, less the C and C++ runtimes every g++ program links.
+needed=$(readelf -d "$libdir/libsluice.so" | sed -n 's/.*Shared library: \[lib\([^.]*\)\..*/\1/p' |
+  grep -vxE 'c|m|stdc\+\+|gcc_s' | sort)
+expected_libs=$(printf '%s\n' sluice $needed | sort | tr '\n' ' ')
+[ "$own_libs" = "$expected_libs" ] ||
+  fail "sluice.pc links '$own_libs'; libsluice.so needs '$expected_libs'"
+
+# The README's first program: the ```cpp block under "## A first dataflow".
+mkdir "$tmp/user"
+cd "$tmp/user"
+awk '/^## A first dataflow/ { section = 1; next }
+     section && /^```cpp/ { copying = 1; next }
+     copying && /^```/ { exit }
+     copying { print }' "$src/README.md" >first.cpp
+[ -s first.cpp ] || fail "README.md has no \`\`\`cpp block under '## A first dataflow'"
+cp "$src/tests/install/consumer.cpp" .
+
+flags=$(pkg-config --cflags --libs sluice)
+rpath="-Wl,-rpath,$(pkg-config --variable=libdir sluice)"
+echo "pkg-config --cflags --libs sluice: $flags"
+# Both compile at once (the machine's two cores); each log is shown if it fails.
+strict=(-O2 -Wall -Wextra -Werror)
+g++ "${strict[@]}" first.cpp -o first $flags "$rpath" >first.log 2>&1 &
+first_pid=$!
+g++ "${strict[@]}" consumer.cpp -o consumer $flags "$rpath" >consumer.log 2>&1 || {
+  cat consumer.log
+  fail "consumer.cpp does not build against the installed sluice with ${strict[*]}"
+}
+wait "$first_pid" || { cat first.log; fail "README's first program does not build with ${strict[*]}"; }
+
+out=$(./first -w 2)
+[ "$out" = $'1\n4\n9' ] || fail "README's first program printed '$out', expected 1 4 9 on three lines"
+out=$(./consumer)
+expected=$(cat "$src/tests/install/consumer.expected")
+[ "$out" = "$expected" ] || fail "consumer printed:
+$out
+expected:
+$expected"
+echo "PASS: installed to a fresh prefix; the README's program and consumer.cpp build with" \
+  "pkg-config and ${strict[*]}, and run without LD_LIBRARY_PATH"
