@@ -1,4 +1,10 @@
-// The standard command line every sluice program shares, and a main()-style entry:
+// The standard command line every sluice program shares, and a main()-style entry.
+// Example (the program's own flags are CLI11 options: include <CLI/CLI.hpp>):
+//   #include <sluice/sluice.hpp>
+//
+//   #include <CLI/CLI.hpp>
+//
+//   sluice::Dataflow build_dataflow(const std::string& input);  // the program's own
 //
 //   int main(int argc, char** argv) {
 //     sluice::Cli cli("wordcount: counts words");

@@ -2,13 +2,29 @@
 // made with: typed inputs with a pact each, typed outputs, and a constructor that
 // runs once per worker and returns the logic run on every activation.
 //
-//   OperatorBuilder b(stream, "count");
-//   auto in = b.add_input(stream, exchange([](const Word& w) { return w.text; }));
-//   auto [out, counts] = b.add_output<std::pair<std::string, std::uint64_t>>();
-//   b.build([=](OperatorContext& ctx) {
-//     // per-worker state lives in the returned closure
-//     return [=, state = State{}](OperatorContext& ctx) mutable { ... };
-//   });
+// Example:
+//   #include <sluice/sluice.hpp>
+//
+//   #include <map>
+//
+//   // Each word with how many times this worker has seen it (words exchanged by text).
+//   sluice::Stream<std::pair<std::string, std::uint64_t>> seen(
+//       const sluice::Stream<std::string>& words) {
+//     sluice::OperatorBuilder b(words, "seen");
+//     auto in = b.add_input(words, sluice::exchange([](const std::string& w) { return w; }));
+//     auto [out, down] = b.add_output<std::pair<std::string, std::uint64_t>>();
+//     b.build([in, out](sluice::OperatorContext&) {  // once per worker
+//       std::map<std::string, std::uint64_t> counts;  // per-worker state
+//       return [in, out, counts](sluice::OperatorContext& ctx) mutable {  // each activation
+//         auto output = ctx.output(out);
+//         ctx.input(in).for_each([&](sluice::InputBatch<std::string>& batch) {
+//           auto session = output.session(batch);  // at the batch's epoch
+//           for (const std::string& w : batch) session.give(std::make_pair(w, ++counts[w]));
+//         });
+//       };
+//     });
+//     return down;
+//   }
 //
 // See examples/custom_operator.cpp for a complete, commented operator.
 #pragma once

@@ -78,25 +78,69 @@ struct LogicPolicy {
   S snapshot(const Value& logic) { return logic.snapshot(); }
 };
 
+// op::stateful's arguments, checked in order at the user's call, each failure with
+// what to write (and none after it); true when all pass.
+template <class K, class V, class Build>
+constexpr bool check_stateful() {
+  if constexpr (!RequireKeyHash<K>::value) {
+    return false;
+  } else if constexpr (!HasSignature<Build>) {
+    static_assert(HasSignature<Build>,
+                  "stateful's builder must spell out its parameter types, e.g. "
+                  "[](std::optional<S> resume) { return Logic{...}; } or [](const K& key, "
+                  "std::optional<S> resume) {...}: the state type S is read from it (a generic "
+                  "`auto` lambda does not name one)");
+    return false;
+  } else if constexpr (arity_v<Build> != 1 && arity_v<Build> != 2) {
+    static_assert(arity_v<Build> == 1 || arity_v<Build> == 2,
+                  "stateful's builder takes (const K& key, std::optional<S> resume) or "
+                  "(std::optional<S> resume)");
+    return false;
+  } else {
+    using L = std::remove_cvref_t<typename callable_traits<Build>::result>;
+    if constexpr (!requires { typename callable_traits<decltype(&L::on_item)>::result; }) {
+      static_assert(
+          requires { typename callable_traits<decltype(&L::on_item)>::result; },
+          "a stateful logic needs one member `sluice::LogicAction on_item(V value, "
+          "sluice::Emitter<K, U>& out)` (not a template: U, what it emits, is read "
+          "from the Emitter parameter)");
+      return false;
+    } else if constexpr (!std::is_same_v<typename callable_traits<decltype(&L::on_item)>::result,
+                                         LogicAction>) {
+      static_assert(
+          std::is_same_v<typename callable_traits<decltype(&L::on_item)>::result, LogicAction>,
+          "a stateful logic's on_item must return sluice::LogicAction: end it with "
+          "`return sluice::LogicAction::retain;` (or `discard` to drop the key's state)");
+      return false;
+    } else if constexpr (!CerealSerializable<builder_state_t<Build>>) {
+      static_assert(CerealSerializable<builder_state_t<Build>>,
+                    "stateful's state type S (the builder's std::optional<S> resume) must be "
+                    "serializable by cereal (snapshots): give it a member `template <class A> "
+                    "void serialize(A& a) { a(field1, field2); }`");
+      return false;
+    } else {
+      static_assert(
+          requires(const L& l) {
+            { l.snapshot() } -> std::convertible_to<builder_state_t<Build>>;
+          },
+          "a stateful logic needs `S snapshot() const`, S being the builder's resume type");
+      return true;
+    }
+  }
+}
+
 }  // namespace detail
 
 namespace op {
 
 template <class K, class V, class Build>
 auto stateful(std::string id, const Stream<std::pair<K, V>>& up, Build builder) {
-  static_assert(sluice::detail::arity_v<Build> == 1 || sluice::detail::arity_v<Build> == 2,
-                "stateful's builder takes (const K& key, std::optional<S> resume) or "
-                "(std::optional<S> resume)");
-  using L = std::remove_cvref_t<typename sluice::detail::callable_traits<Build>::result>;
-  using U = sluice::detail::logic_output_t<L>;
-  using S = sluice::detail::builder_state_t<Build>;
-  static_assert(
-      requires(const L& l) {
-        { l.snapshot() } -> std::convertible_to<S>;
-      },
-      "a stateful logic needs `S snapshot() const`, S being the builder's resume type");
-  return sluice::detail::keyed_step<U>(std::move(id), up,
-                                       sluice::detail::LogicPolicy<K, V, U, Build>{builder});
+  if constexpr (sluice::detail::check_stateful<K, V, Build>()) {
+    using L = std::remove_cvref_t<typename sluice::detail::callable_traits<Build>::result>;
+    using U = sluice::detail::logic_output_t<L>;
+    return sluice::detail::keyed_step<U>(std::move(id), up,
+                                         sluice::detail::LogicPolicy<K, V, U, Build>{builder});
+  }
 }
 
 }  // namespace op

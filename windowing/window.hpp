@@ -26,7 +26,7 @@
 //     S snapshot() const;  // cereal must be able to serialize S
 //   };
 //
-// Semantics (DESIGN.md, "Time and windowing semantics"):
+// Semantics:
 // - A record marked late by its source, or whose time is in an epoch before the one
 //   it travels at (its windows may be closed), goes to `late` unchanged, at its epoch.
 // - Every other record is given to every window of its key that contains its time.
@@ -511,6 +511,12 @@ class WindowOp {
 template <class O, class K, class V, class Clock, class W, class Build>
 WindowStreams<K, V, O> window(std::string id, const Stream<std::pair<K, Timed<V>>>& up, Clock clock,
                               W windower, Build builder) {
+  static_assert(sizeof(sluice::detail::RequireKeyHash<K>) >
+                0);  // fails inside, saying what to write
+  static_assert(sluice::detail::HasSignature<Build>,
+                "window's builder must spell out its parameter type, e.g. "
+                "[](std::optional<S> resume) { return Logic{...}; }: the state type S is read "
+                "from it (a generic `auto` lambda does not name one)");
   using In = std::pair<K, Timed<V>>;
   using Op = detail::WindowOp<K, V, O, W, Build>;
   OperatorBuilder b(up, std::move(id));

@@ -100,16 +100,57 @@ struct CollectLogic {
 
 }  // namespace detail
 
+namespace detail {
+// fold_window's arguments, checked in order at the user's call, each failure with what
+// to write (and none after it); true when all pass.
+template <class K, class V, class Builder, class Folder, class Merger>
+constexpr bool check_fold_window() {
+  if constexpr (!sluice::detail::RequireKeyHash<K>::value) {
+    return false;
+  } else if constexpr (!std::is_invocable_v<Builder&>) {
+    static_assert(std::is_invocable_v<Builder&>,
+                  "fold_window's builder must be `S builder()` (no parameters), returning a "
+                  "window's initial accumulator");
+    return false;
+  } else {
+    using S = std::remove_cvref_t<std::invoke_result_t<Builder&>>;
+    if constexpr (!std::is_invocable_r_v<S, Folder&, S&&, const V&>) {
+      static_assert(std::is_invocable_r_v<S, Folder&, S&&, const V&>,
+                    "fold_window's folder must be `S folder(S acc, const V& value)` (or V by "
+                    "value), returning the new accumulator: S is what builder() returns, V the "
+                    "stream's value type");
+      return false;
+    } else if constexpr (!std::is_same_v<Merger, NoMerger> &&
+                         !std::is_invocable_r_v<S, Merger&, S&&, S&&>) {
+      static_assert(std::is_invocable_r_v<S, Merger&, S&&, S&&>,
+                    "fold_window's merger must be `S merger(S earlier, S later)`, returning the "
+                    "merged accumulator");
+      return false;
+    } else if constexpr (!CerealSerializable<S>) {
+      static_assert(CerealSerializable<S>,
+                    "fold_window's accumulator (what builder() returns) must be serializable by "
+                    "cereal (snapshots): give it a member `template <class A> void serialize(A& "
+                    "a) { a(field1, field2); }`");
+      return false;
+    } else {
+      return true;
+    }
+  }
+}
+}  // namespace detail
+
 template <class K, class V, class Clock, class W, class Builder, class Folder,
           class Merger = detail::NoMerger>
 auto fold_window(std::string id, const Stream<std::pair<K, Timed<V>>>& up, Clock clock, W windower,
                  Builder builder, Folder folder, Merger merger = {}) {
-  using S = std::remove_cvref_t<std::invoke_result_t<Builder&>>;
-  using Logic = detail::FoldLogic<S, Folder, Merger>;
-  return window<S>(std::move(id), up, clock, windower,
-                   [builder, folder, merger](std::optional<S> resume) mutable {
-                     return Logic{resume ? std::move(*resume) : builder(), folder, merger};
-                   });
+  if constexpr (detail::check_fold_window<K, V, Builder, Folder, Merger>()) {
+    using S = std::remove_cvref_t<std::invoke_result_t<Builder&>>;
+    using Logic = detail::FoldLogic<S, Folder, Merger>;
+    return window<S>(std::move(id), up, clock, windower,
+                     [builder, folder, merger](std::optional<S> resume) mutable {
+                       return Logic{resume ? std::move(*resume) : builder(), folder, merger};
+                     });
+  }
 }
 
 template <class K, class V, class Clock, class W, class Reducer>

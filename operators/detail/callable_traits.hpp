@@ -2,6 +2,9 @@
 // function pointer, a member function pointer, or a lambda / class with one
 // non-template operator()). Keyed operators use it to learn a user's state type from
 // the parameter list, as Bytewax learns it from the values a function returns.
+// A callable without one such signature (a generic `auto` lambda, an overload set)
+// has empty traits: `HasSignature<F>` is false, so an operator can say so in a
+// static_assert at its entry point instead of failing inside this file.
 #pragma once
 
 #include <cstddef>
@@ -20,13 +23,26 @@ struct signature {
   using arg = std::tuple_element_t<I, args>;
 };
 
+// Empty unless F has one call signature (the specializations below).
+template <class F, class = void>
+struct callable_traits {};
+
+// References, cv-qualified types and function types: those of the decayed type.
 template <class F>
-struct callable_traits : callable_traits<decltype(&std::decay_t<F>::operator())> {};
+requires(!std::is_same_v<F, std::decay_t<F>>) struct callable_traits<F>
+    : callable_traits<std::decay_t<F>> {
+};
+// A class with one non-template operator().
+template <class F>
+requires std::is_class_v<F> && std::is_same_v<F, std::decay_t<F>> && requires {
+  &F::operator();
+}
+struct callable_traits<F> : callable_traits<decltype(&F::operator())> {};
 
 template <class R, class... A>
 struct callable_traits<R (*)(A...)> : signature<R, A...> {};
 template <class R, class... A>
-struct callable_traits<R(A...)> : signature<R, A...> {};
+struct callable_traits<R (*)(A...) noexcept> : signature<R, A...> {};
 template <class R, class C, class... A>
 struct callable_traits<R (C::*)(A...)> : signature<R, A...> {};
 template <class R, class C, class... A>
@@ -35,6 +51,12 @@ template <class R, class C, class... A>
 struct callable_traits<R (C::*)(A...) noexcept> : signature<R, A...> {};
 template <class R, class C, class... A>
 struct callable_traits<R (C::*)(A...) const noexcept> : signature<R, A...> {};
+
+// F has one call signature whose parameter types can be read (not a generic lambda).
+template <class F>
+concept HasSignature = requires {
+  typename callable_traits<F>::result;
+};
 
 template <class F, std::size_t I>
 using arg_t = std::remove_cvref_t<typename callable_traits<F>::template arg<I>>;

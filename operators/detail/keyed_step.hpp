@@ -213,6 +213,7 @@ class KeyedLogic {
 // The keyed step: exchanges `up` by key into KeyedLogic<U, K, V, Policy>.
 template <class U, class K, class V, class Policy, class Id>
 Stream<std::pair<K, U>> keyed_step(Id id, const Stream<std::pair<K, V>>& up, Policy policy) {
+  static_assert(sizeof(RequireKeyHash<K>) > 0);  // fails inside, saying what to write
   using In = std::pair<K, V>;
   OperatorBuilder b(up, std::move(id));
   auto in = b.add_input(up, exchange([](const In& kv) -> const K& { return kv.first; }));
