@@ -49,7 +49,13 @@ class KeyedState {
     std::uint64_t hash;
     bool dirty = false;
 
-    Entry(const K& k, V&& v, std::uint64_t h) : first(k), second(std::move(v)), hash(h) {}
+    // The value is made in place, from make()'s result (no move of V). Moving a value
+    // here made GCC 12 report -Wstringop-overread in windowed programs, a false
+    // positive: a moved boost small_vector copies its inline buffer for as many
+    // elements as it holds, at most the buffer's size, which GCC cannot tell.
+    template <class Make>
+    Entry(const K& k, Make&& make, std::uint64_t h)
+        : first(k), second(std::forward<Make>(make)()), hash(h) {}
     // Moved, never copied, when the vector grows (a value may be move-only in fact
     // while its type claims a copy constructor, as a small_vector of logics does).
     Entry(const Entry&) = delete;
@@ -111,7 +117,7 @@ class KeyedState {
       grow();
       s = free_slot(h);
     }
-    entries_.emplace_back(key, make(), h);
+    entries_.emplace_back(key, std::forward<Make>(make), h);
     slots_[s] = Slot{tag(h), static_cast<std::uint32_t>(entries_.size() - 1)};
     return iterator(&entries_.back());
   }

@@ -97,7 +97,10 @@ class VectorSource final : public io::FixedPartitionedSource<T> {
   }
   static std::string part_name(std::size_t p) {
     std::string digits = std::to_string(p);
-    return "p" + std::string(3 - std::min<std::size_t>(3, digits.size()), '0') + digits;
+    // std::string("p") +, not "p" +: GCC 12 warns -Wrestrict (a false positive, PR 105329)
+    // inside libstdc++ for a literal + a temporary string.
+    return std::string("p") + std::string(3 - std::min<std::size_t>(3, digits.size()), '0') +
+           digits;
   }
   // The names of parts 0 .. n - 1 (other test sources name their parts alike).
   static std::vector<std::string> part_names(std::size_t n) {
