@@ -90,23 +90,23 @@ std::pair<std::uint64_t, std::uint64_t> parse_position(const std::string& part,
 CsvSource::CsvSource(std::filesystem::path path) : path_(std::move(path)) {}
 
 std::vector<std::string> CsvSource::list_parts(std::uint32_t) {
-  detail::readable_file_size(path_.string(), kHint);
+  regular_ = detail::readable_input(path_.string(), kHint).regular;
   return {path_.string()};
 }
 
 std::unique_ptr<SourcePartition<CsvRow>> CsvSource::build_part(
-    const std::string&, const std::string& part, std::optional<std::string> resume_state) {
+    const std::string& step, const std::string& part, std::optional<std::string> resume_state) {
   const std::string path = path_.string();
   if (part != path) {
     throw ConfigError("'" + part + "' is not a part of the CsvSource of '" + path + "'");
   }
-  detail::LineReader reader(detail::open_for_reading(path, kHint), path, 0,
-                            detail::LineReader::kToEnd, /*seekable=*/true);
+  detail::LineReader reader(detail::open_for_reading(path, kHint, step), path, 0,
+                            detail::LineReader::kToEnd, regular_, max_line_);
   auto header = read_header(reader, path);
   if (!resume_state) return std::make_unique<CsvPartition>(std::move(header), std::move(reader), 2);
   const auto [offset, line] = parse_position(part, *resume_state);
-  detail::LineReader resumed(detail::open_for_reading(path, kHint), path, offset,
-                             detail::LineReader::kToEnd, /*seekable=*/true);
+  detail::LineReader resumed(detail::open_for_reading(path, kHint, step), path, offset,
+                             detail::LineReader::kToEnd, regular_, max_line_);
   return std::make_unique<CsvPartition>(std::move(header), std::move(resumed), line);
 }
 

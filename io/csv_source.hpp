@@ -39,10 +39,15 @@ class CsvSource final : public FixedPartitionedSource<CsvRow> {
     return {{path_.string(), FileUse::Access::Read, {}}};
   }
 
+  // Lines longer than `bytes` stop the read naming the file and line (default 16 MiB).
+  void set_max_line(std::size_t bytes) { max_line_ = bytes; }
+
   const std::filesystem::path& path() const { return path_; }
 
  private:
   std::filesystem::path path_;
+  bool regular_ = true;  // false: a pipe or device, read in order (not seeked)
+  std::size_t max_line_ = 16u << 20;
 };
 
 }  // namespace sluice::io

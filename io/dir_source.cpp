@@ -60,7 +60,7 @@ std::unique_ptr<SourcePartition<std::string>> DirSource::build_part(
       path, "the file was listed in '" + dir_.string() + "' but cannot be read now");
   const std::uint64_t start = resume_state ? detail::parse_offset(part, *resume_state) : 0;
   return std::make_unique<detail::LinePartition>(detail::LineReader(
-      std::move(fd), path, start, detail::LineReader::kToEnd, /*seekable=*/true));
+      std::move(fd), path, start, detail::LineReader::kToEnd, /*seekable=*/true, max_line_));
 }
 
 }  // namespace sluice::io

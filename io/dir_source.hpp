@@ -37,11 +37,15 @@ class DirSource final : public FixedPartitionedSource<std::string> {
     return {{dir_.string(), FileUse::Access::Read, glob_}};
   }
 
+  // Lines longer than `bytes` stop the read naming the file and line (default 16 MiB).
+  void set_max_line(std::size_t bytes) { max_line_ = bytes; }
+
   const std::filesystem::path& dir() const { return dir_; }
 
  private:
   std::filesystem::path dir_;
   std::string glob_;
+  std::size_t max_line_ = 16u << 20;
 };
 
 }  // namespace sluice::io

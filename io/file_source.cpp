@@ -22,8 +22,10 @@ FileSource::FileSource(std::filesystem::path path, std::uint32_t parts)
     : path_(std::move(path)), parts_(parts) {}
 
 std::vector<std::string> FileSource::list_parts(std::uint32_t workers) {
-  size_ = detail::readable_file_size(path_.string(), kHint);
-  split_ = parts_ != 0 ? parts_ : std::max<std::uint32_t>(workers, 1);
+  const detail::InputFile file = detail::readable_input(path_.string(), kHint);
+  size_ = file.size;
+  regular_ = file.regular;
+  split_ = !regular_ ? 1 : parts_ != 0 ? parts_ : std::max<std::uint32_t>(workers, 1);
   std::vector<std::string> names;
   names.reserve(split_);
   for (std::uint32_t k = 0; k < split_; ++k)
@@ -32,7 +34,7 @@ std::vector<std::string> FileSource::list_parts(std::uint32_t workers) {
 }
 
 std::unique_ptr<SourcePartition<std::string>> FileSource::build_part(
-    const std::string&, const std::string& part, std::optional<std::string> resume_state) {
+    const std::string& step, const std::string& part, std::optional<std::string> resume_state) {
   const std::string path = path_.string();
   std::uint32_t k = 0;
   const bool ours = part.size() > path.size() + 1 && part.compare(0, path.size(), path) == 0 &&
@@ -44,14 +46,21 @@ std::unique_ptr<SourcePartition<std::string>> FileSource::build_part(
                       "' (its parts are '" + path + "#0' to '" + path + "#" +
                       std::to_string(split_ == 0 ? 0 : split_ - 1) + "'; list_parts runs first)");
   }
-  detail::FileDescriptor fd = detail::open_for_reading(path, kHint);
+  detail::FileDescriptor fd = detail::open_for_reading(path, kHint, step);
+  if (!regular_) {
+    const std::uint64_t skip = resume_state ? detail::parse_offset(part, *resume_state) : 0;
+    return std::make_unique<detail::LinePartition>(
+        detail::LineReader(std::move(fd), path, skip, detail::LineReader::kToEnd,
+                           /*seekable=*/false, max_line_),
+        /*poll=*/true);
+  }
   const std::uint64_t begin = boundary(k, size_, split_);
   const std::uint64_t stop =
       k + 1 == split_ ? detail::LineReader::kToEnd : boundary(k + 1, size_, split_);
   const std::uint64_t start = resume_state ? detail::parse_offset(part, *resume_state)
                                            : detail::line_start_at_or_after(fd.get(), begin, path);
   return std::make_unique<detail::LinePartition>(
-      detail::LineReader(std::move(fd), path, start, stop, /*seekable=*/true));
+      detail::LineReader(std::move(fd), path, start, stop, /*seekable=*/true, max_line_));
 }
 
 }  // namespace sluice::io

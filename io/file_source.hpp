@@ -17,6 +17,11 @@
 // split follows the worker count, so resume with the same worker count (or pass a
 // fixed `parts`).
 //
+// A path that is not a regular file (a pipe, a FIFO, /dev/stdin, "<(cmd)", a device)
+// is one part, read once, in order ("<path>#0"; its snapshot counts the bytes read and
+// a resume discards that many, as StdInSource). Lines longer than the limit
+// (set_max_line, 16 MiB by default) stop the run naming the file and the line.
+//
 // Errors: list_parts throws ConfigError when the file is missing, unreadable or a
 // directory (so op::input refuses it before any data moves).
 #pragma once
@@ -47,6 +52,10 @@ class FileSource final : public FixedPartitionedSource<std::string> {
     return {{path_.string(), FileUse::Access::Read, {}}};
   }
 
+  // Lines longer than `bytes` stop the read naming the file and line (default
+  // LineReader::kMaxLine, 16 MiB).
+  void set_max_line(std::size_t bytes) { max_line_ = bytes; }
+
   const std::filesystem::path& path() const { return path_; }
 
  private:
@@ -55,6 +64,8 @@ class FileSource final : public FixedPartitionedSource<std::string> {
   // Fixed by list_parts, read by build_part.
   std::uint32_t split_ = 0;
   std::uint64_t size_ = 0;
+  bool regular_ = true;
+  std::size_t max_line_ = 16u << 20;
 };
 
 }  // namespace sluice::io

@@ -15,7 +15,7 @@ std::unique_ptr<SourcePartition<std::string>> StdInSource::build_part(
   if (part != "stdin") throw ConfigError("'" + part + "' is not a part of StdInSource ('stdin')");
   const std::uint64_t skip = resume_state ? detail::parse_offset(part, *resume_state) : 0;
   detail::LineReader reader(detail::FileDescriptor(fd_, /*owned=*/false), "standard input", skip,
-                            detail::LineReader::kToEnd, /*seekable=*/false);
+                            detail::LineReader::kToEnd, /*seekable=*/false, max_line_);
   return std::make_unique<detail::LinePartition>(std::move(reader), /*poll=*/true);
 }
 

@@ -26,6 +26,8 @@ class StdInSource final : public FixedPartitionedSource<std::string> {
   std::unique_ptr<SourcePartition<std::string>> build_part(
       const std::string& step_path, const std::string& part,
       std::optional<std::string> resume_state) override;
+  // Lines longer than `bytes` stop the read naming the offset (default 16 MiB).
+  void set_max_line(std::size_t bytes) { max_line_ = bytes; }
   // The file behind the descriptor, when it is one ("prog < x.txt").
   std::vector<FileUse> files() const override {
     return {{"/dev/fd/" + std::to_string(fd_), FileUse::Access::Read, {}}};
@@ -33,6 +35,7 @@ class StdInSource final : public FixedPartitionedSource<std::string> {
 
  private:
   int fd_;
+  std::size_t max_line_ = 16u << 20;
 };
 
 }  // namespace sluice::io

@@ -2,12 +2,14 @@
 #include <sluice/io/detail/file_descriptor.hpp>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <iostream>
 #include <system_error>
 
 #include <sluice/engine/error.hpp>
@@ -25,7 +27,17 @@ void FileDescriptor::reset() noexcept {
   fd_ = -1;
 }
 
-FileDescriptor open_for_reading(const std::string& path, const std::string& hint) {
+FileDescriptor open_for_reading(const std::string& path, const std::string& hint,
+                                const std::string& step) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISFIFO(st.st_mode)) {
+    FileDescriptor probe(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    pollfd p{probe.get(), POLLIN, 0};
+    if (probe.valid() && ::poll(&p, 1, 50) == 0) {
+      std::cerr << "sluice: " << (step.empty() ? std::string() : "step '" + step + "' ")
+                << "waits for a writer on FIFO '" << path << "'\n";
+    }
+  }
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     throw ConfigError("cannot open '" + path + "' for reading: " + std::strerror(errno) + "; " +
@@ -34,14 +46,21 @@ FileDescriptor open_for_reading(const std::string& path, const std::string& hint
   return FileDescriptor(fd);
 }
 
-std::uint64_t readable_file_size(const std::string& path, const std::string& hint) {
-  FileDescriptor fd = open_for_reading(path, hint);
+InputFile readable_input(const std::string& path, const std::string& hint) {
   struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+    if (::access(path.c_str(), R_OK) != 0) {
+      throw ConfigError("cannot open '" + path + "' for reading: " + std::strerror(errno) + "; " +
+                        hint);
+    }
+    return InputFile{0, false};
+  }
+  FileDescriptor fd = open_for_reading(path, hint);
   if (::fstat(fd.get(), &st) != 0) throw_errno("cannot stat '" + path + "'");
   if (S_ISDIR(st.st_mode)) {
     throw ConfigError("'" + path + "' is a directory, not a file; " + hint);
   }
-  return static_cast<std::uint64_t>(st.st_size);
+  return InputFile{static_cast<std::uint64_t>(st.st_size), S_ISREG(st.st_mode)};
 }
 
 void check_writable_directory(const std::string& dir, const std::string& hint) {

@@ -42,12 +42,25 @@ class FileDescriptor {
 };
 
 // Opens `path` read-only; throws ConfigError "cannot open '<path>' for reading: <errno
-// text>; <hint>" on failure.
-FileDescriptor open_for_reading(const std::string& path, const std::string& hint);
+// text>; <hint>" on failure. Decision: opening a FIFO blocks until a writer opens it;
+// when the FIFO has no data within 50 ms, one line says so on stderr first:
+// "sluice: step '<step>' waits for a writer on FIFO '<path>'".
+FileDescriptor open_for_reading(const std::string& path, const std::string& hint,
+                                const std::string& step = {});
 
-// The size of the regular file at `path`, checking it can be opened for reading.
-// Throws ConfigError naming the path and what to fix (`hint` adds a suggestion).
-std::uint64_t readable_file_size(const std::string& path, const std::string& hint);
+// What the line sources need to know of an input before reading it.
+struct InputFile {
+  std::uint64_t size = 0;
+  bool regular = true;  // false: a pipe, FIFO or device, read once, in order (one part)
+};
+
+// Checks that `path` can be read (a regular file by opening it; a FIFO or device
+// without opening it, so a FIFO does not block) and is not a directory. Throws
+// ConfigError naming the path and what to fix (`hint` adds a suggestion).
+InputFile readable_input(const std::string& path, const std::string& hint);
+inline std::uint64_t readable_file_size(const std::string& path, const std::string& hint) {
+  return readable_input(path, hint).size;
+}
 
 // Throws ConfigError unless `dir` is a directory this process may create files in.
 void check_writable_directory(const std::string& dir, const std::string& hint);

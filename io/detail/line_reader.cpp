@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <stdexcept>
 
 namespace sluice::io::detail {
 
@@ -21,8 +22,14 @@ std::size_t read_some(int fd, char* into, std::size_t size, const std::string& w
 }  // namespace
 
 LineReader::LineReader(FileDescriptor fd, std::string what, std::uint64_t start, std::uint64_t end,
-                       bool seekable)
-    : fd_(std::move(fd)), what_(std::move(what)), base_(start), end_(end), buf_(2 * kBlock) {
+                       bool seekable, std::size_t max_line)
+    : fd_(std::move(fd)),
+      what_(std::move(what)),
+      base_(start),
+      end_(end),
+      buf_(2 * kBlock),
+      seekable_(seekable),
+      max_line_(max_line) {
   if (seekable) {
     if (::lseek(fd_.get(), static_cast<off_t>(start), SEEK_SET) < 0) {
       throw_errno("cannot seek in '" + what_ + "'");
@@ -54,6 +61,7 @@ bool LineReader::fill() {
     len_ -= pos_;
     pos_ = 0;
   }
+  if (len_ > max_line_) line_too_long(base_);
   if (buf_.size() - len_ < kBlock) buf_.resize(buf_.size() * 2);  // a long line
   const std::size_t n = read_some(fd_.get(), buf_.data() + len_, buf_.size() - len_, what_);
   if (n == 0) {
@@ -62,6 +70,27 @@ bool LineReader::fill() {
   }
   len_ += n;
   return true;
+}
+
+void LineReader::line_too_long(std::uint64_t start) const {
+  std::string where = "at byte offset " + std::to_string(start);
+  if (seekable_) {  // the line number, counted now (only on this error)
+    std::uint64_t lines = 1;
+    std::vector<char> block(256 * 1024);
+    for (std::uint64_t at = 0; at < start;) {
+      const std::size_t want =
+          static_cast<std::size_t>(std::min<std::uint64_t>(block.size(), start - at));
+      const ssize_t n = ::pread(fd_.get(), block.data(), want, static_cast<off_t>(at));
+      if (n <= 0) break;
+      lines += static_cast<std::uint64_t>(std::count(block.data(), block.data() + n, '\n'));
+      at += static_cast<std::uint64_t>(n);
+    }
+    where = "line " + std::to_string(lines);
+  }
+  throw std::length_error("'" + what_ + "' " + where + " is longer than " +
+                          std::to_string(max_line_) +
+                          " bytes, the line length limit (is it a text file? set_max_line() "
+                          "of the source raises the limit)");
 }
 
 std::uint64_t line_start_at_or_after(int fd, std::uint64_t pos, const std::string& what) {

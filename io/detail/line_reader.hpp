@@ -45,16 +45,21 @@ class LineReader {
  public:
   static constexpr std::size_t kBlock = 256 * 1024;
   static constexpr std::uint64_t kToEnd = std::numeric_limits<std::uint64_t>::max();
+  // The default line length limit (16 MiB): a longer line stops the read with an
+  // error naming the file and the line (the line number for a seekable file, else its
+  // byte offset), instead of growing the buffer without bound (--input /dev/zero).
+  static constexpr std::size_t kMaxLine = 16u << 20;
 
   // Reads `fd` from `start`, which must be a line start, and hands out the lines that
   // start before `end`. A seekable fd is positioned with lseek; otherwise `start`
   // bytes are read and discarded first (a replayed stream). `what` names the file in
   // errors.
   LineReader(FileDescriptor fd, std::string what, std::uint64_t start, std::uint64_t end,
-             bool seekable);
+             bool seekable, std::size_t max_line = kMaxLine);
 
   // Reads one more block (blocking). Returns false, reading nothing, at end of file.
-  // Throws std::system_error on a read error. Invalidates views handed out before.
+  // Throws std::system_error on a read error, std::length_error for a line longer
+  // than the limit. Invalidates views handed out before.
   bool fill();
 
   // The next complete line in the buffer; false when none is left before fill().
@@ -72,6 +77,7 @@ class LineReader {
       n = left;  // a last line without '\n'
       pos_ = len_;
     }
+    if (n > max_line_) line_too_long(base_ + static_cast<std::uint64_t>(begin - buf_.data()));
     if (n > 0 && begin[n - 1] == '\r') --n;
     line = std::string_view(begin, n);
     return true;
@@ -86,6 +92,8 @@ class LineReader {
 
  private:
   void skip_prefix();
+  // Throws for the line starting at file offset `start`.
+  [[noreturn]] void line_too_long(std::uint64_t start) const;
 
   FileDescriptor fd_;
   std::string what_;
@@ -96,6 +104,8 @@ class LineReader {
   std::size_t pos_ = 0;  // next unread byte
   std::size_t len_ = 0;  // valid bytes
   bool eof_ = false;
+  bool seekable_;
+  std::size_t max_line_;
 };
 
 // The first line start at or after `pos` in the file read by `fd` (the byte after

@@ -7,6 +7,7 @@
 #include <random>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <doctest/doctest.h>
 
@@ -289,4 +290,50 @@ TEST_CASE("build_part refuses a part the source did not list") {
   CHECK_THROWS_AS(source.build_part("t", (dir / "f").string() + "#2", std::nullopt), ConfigError);
   CHECK_THROWS_AS(source.build_part("t", "elsewhere#0", std::nullopt), ConfigError);
   CHECK_NOTHROW(source.build_part("t", (dir / "f").string() + "#1", std::nullopt));
+}
+
+TEST_CASE("a line longer than the limit stops the run naming the file and the line") {
+  TempDir dir;
+  const auto path = dir / "long.txt";
+  write_file(path, "short\nalso short\n" + std::string(5000, 'x') + "\nafter\n");
+  io::FileSource source(path);
+  source.set_max_line(1000);
+  Dataflow flow("flow");
+  op::output("out", op::input(flow, "in", std::move(source)), TestingSink<std::string>());
+  const StepError e = step_error_of([&] { run_with(flow, 1); });
+  CHECK(e.step() == "flow.in");
+  CHECK(e.reason() == "partition '" + path.string() + "#0': '" + path.string() +
+                          "' line 3 is longer than 1000 bytes, the line length limit (is it a "
+                          "text file? set_max_line() of the source raises the limit)");
+}
+
+TEST_CASE("--input /dev/zero stops at the line length limit instead of growing") {
+  io::FileSource source("/dev/zero");
+  source.set_max_line(1 << 20);
+  Dataflow flow("flow");
+  op::output("out", op::input(flow, "in", std::move(source)), TestingSink<std::string>());
+  const StepError e = step_error_of([&] { run_with(flow, 2); });
+  CHECK(e.reason() ==
+        "partition '/dev/zero#0': '/dev/zero' at byte offset 0 is longer than 1048576 bytes, the "
+        "line length limit (is it a text file? set_max_line() of the source raises the limit)");
+}
+
+TEST_CASE("a pipe given as a path is one part, read in order, at any worker count") {
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    const std::string text = "a\nb\nc\n";
+    REQUIRE(::write(fds[1], text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+    ::close(fds[1]);
+    const std::string path = "/dev/fd/" + std::to_string(fds[0]);
+    io::FileSource source(path);
+    CHECK(source.list_parts(workers) == std::vector<std::string>{path + "#0"});
+    Dataflow flow("flow");
+    TestingSink<std::string> sink;
+    op::output("out", op::input(flow, "in", io::FileSource(path)), sink);
+    run_with(flow, workers);
+    CHECK(sink.values() == std::vector<std::string>{"a", "b", "c"});
+    ::close(fds[0]);
+  }
 }
