@@ -7,6 +7,9 @@ packages=(
   build-essential g++ meson ninja-build pkgconf
   libboost-fiber-dev libboost-context-dev libboost-container-dev
   libcereal-dev libcli11-dev libxxhash-dev libabsl-dev doctest-dev
+  # The rest of the fixed stack (DESIGN.md): recovery (LMDB), cluster (ZeroMQ) and
+  # Kafka build on them; the library does not link them yet, so sluice.pc omits them.
+  libzmq3-dev cppzmq-dev liblmdb-dev librdkafka-dev
   python3 cmake
 )
 
