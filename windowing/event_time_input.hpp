@@ -24,6 +24,9 @@
 //   Stamps each record with the start of its (ingestion) epoch, SystemClock's time.
 #pragma once
 
+#include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -78,31 +81,41 @@ class EventTimeStamp {
 
   void emit(OutputHandle<Out>& output, const Capability& cap, Part& part, std::vector<T>& batch,
             const io::detail::PartContext&) {
+    // Pass 1: every record stamped and made, in read order, with its epoch.
+    staged_.clear();
+    epochs_.clear();
+    const Epoch floor = cap.epoch();
+    Epoch lo = std::numeric_limits<Epoch>::max(), hi = 0;
     sluice::detail::each_item(batch, [&](T& record) {
+      Watermark::Stamp s;
       if constexpr (TimedOf<T, F>::kTimeOnly) {
-        // Built in its bucket: the record is moved once.
         const EventTime t = sluice::detail::call_user(time_of_, record);
-        const Watermark::Stamp s = part.watermark.stamp(t);
-        bucket(std::max(s.epoch, cap.epoch()), batch.size())
-            .emplace_back(std::move(record), t, s.late);
+        s = part.watermark.stamp(t);
+        staged_.emplace_back(std::move(record), t, s.late);
       } else {
-        Out timed = sluice::detail::call_user(time_of_, record);  // a by-value parameter copies
-        auto& t = timed_part(timed);
-        const Watermark::Stamp s = part.watermark.stamp(t.time);
+        staged_.push_back(sluice::detail::call_user(time_of_, record));  // a by-value
+        auto& t = timed_part(staged_.back());                            // parameter copies
+        s = part.watermark.stamp(t.time);
         t.late = s.late;
-        bucket(std::max(s.epoch, cap.epoch()), batch.size()).push_back(std::move(timed));
       }
+      const Epoch e = std::max(s.epoch, floor);
+      epochs_.push_back(e);
+      lo = std::min(lo, e);
+      hi = std::max(hi, e);
     });
-    for (auto& [epoch, items] : buckets_) {
-      if (items.empty()) continue;
-      if (epoch == cap.epoch()) {
-        output.session(cap).give_vector(items);
-      } else {
-        const Capability later = cap.delayed(epoch);
-        output.session(later).give_vector(items);
-      }
+    if (staged_.empty()) return;
+    if (lo == hi) {
+      // The usual dense batch: one epoch, handed over whole; the next batch's room.
+      const std::size_t n = staged_.size();
+      give(output, cap, lo, staged_);
+      staged_.reserve(n);
+      return;
     }
-    buckets_.clear();  // give_vector took the vectors' storage
+    // Pass 2: one exactly sized vector per epoch, in epoch order.
+    group(lo, hi);
+    for (std::size_t b = 0; b < bucket_epochs_.size(); ++b) {
+      give(output, cap, bucket_epochs_[b], buckets_[b]);
+    }
   }
 
   Epoch after_read(const std::vector<Part*>& parts, Epoch held) const {
@@ -119,20 +132,65 @@ class EventTimeStamp {
   }
 
  private:
-  // The bucket of `epoch`; a new one reserves the whole batch (most batches are one
-  // epoch): no regrowth.
-  std::vector<Out>& bucket(Epoch epoch, std::size_t batch_size) {
-    for (auto& [e, items] : buckets_) {
-      if (e == epoch) return items;
+  static void give(OutputHandle<Out>& output, const Capability& cap, Epoch epoch,
+                   std::vector<Out>& items) {
+    if (epoch == cap.epoch()) {
+      output.session(cap).give_vector(items);
+    } else {
+      const Capability later = cap.delayed(epoch);
+      output.session(later).give_vector(items);
     }
-    auto& items = buckets_.emplace_back(epoch, std::vector<Out>{}).second;
-    items.reserve(batch_size);
-    return items;
+  }
+
+  // Moves staged_ into buckets_ (one per distinct epoch in [lo, hi], increasing, each
+  // reserving exactly its records; bucket_epochs_ their epochs), keeping read order
+  // within an epoch. A batch over a narrow range of epochs (the usual) is counted in a
+  // table indexed by epoch - lo; a batch with outlying times sorts its distinct epochs.
+  void group(Epoch lo, Epoch hi) {
+    const std::size_t n = staged_.size();
+    buckets_.clear();
+    bucket_epochs_.clear();
+    slot_.clear();
+    if (hi - lo < 4 * n + 64) {
+      slot_.assign(hi - lo + 1, 0);
+      for (const Epoch e : epochs_) ++slot_[e - lo];
+      for (std::size_t k = 0; k < slot_.size(); ++k) {
+        if (slot_[k] == 0) continue;
+        bucket_epochs_.push_back(lo + k);
+        buckets_.emplace_back().reserve(slot_[k]);
+        slot_[k] = static_cast<std::uint32_t>(buckets_.size() - 1);
+      }
+      for (std::size_t i = 0; i < n; ++i) {
+        buckets_[slot_[epochs_[i] - lo]].push_back(std::move(staged_[i]));
+      }
+      return;
+    }
+    bucket_epochs_.assign(epochs_.begin(), epochs_.end());
+    std::sort(bucket_epochs_.begin(), bucket_epochs_.end());
+    bucket_epochs_.erase(std::unique(bucket_epochs_.begin(), bucket_epochs_.end()),
+                         bucket_epochs_.end());
+    buckets_.resize(bucket_epochs_.size());
+    slot_.resize(n);
+    std::vector<std::uint32_t> count(bucket_epochs_.size(), 0);
+    for (std::size_t i = 0; i < n; ++i) {
+      slot_[i] = static_cast<std::uint32_t>(
+          std::lower_bound(bucket_epochs_.begin(), bucket_epochs_.end(), epochs_[i]) -
+          bucket_epochs_.begin());
+      ++count[slot_[i]];
+    }
+    for (std::size_t b = 0; b < buckets_.size(); ++b) buckets_[b].reserve(count[b]);
+    for (std::size_t i = 0; i < n; ++i) buckets_[slot_[i]].push_back(std::move(staged_[i]));
   }
 
   EventClock clock_;
   F time_of_;
-  std::vector<std::pair<Epoch, std::vector<Out>>> buckets_;
+  // Per-batch scratch, reused: the records made and their epochs; the per-epoch
+  // buckets (their storage goes downstream with them); the counting table.
+  std::vector<Out> staged_;
+  std::vector<Epoch> epochs_;
+  std::vector<std::vector<Out>> buckets_;
+  std::vector<Epoch> bucket_epochs_;
+  std::vector<std::uint32_t> slot_;
 };
 
 }  // namespace detail

@@ -36,7 +36,17 @@
 //   operator runs only when input or the frontier changes.
 // - A closed window's logic is destroyed; a key with no open window has no state.
 //   Per key, the state is the list of open windows (inline: 2 for tumbling, 8 for sliding,
-//   1 for sessions); a tumbling or sliding window keeps only its start.
+//   1 for sessions), sorted by start; a tumbling or sliding window keeps only its start.
+// Costs (per record: the windows it lands in, not the windows its key has open; per
+// epoch: the windows that close, not the epochs or keys that wait):
+// - A record finds its windows by binary search in its key's sorted list (tumbling and
+//   sessions: one window, checked against the latest first; sliding: the first of its
+//   consecutive windows, then a walk), and windows it opens go in as runs (one shift
+//   per run, not per window).
+// - Closing visits only registered keys; a key's due windows are a prefix of its list.
+// - The operator holds one capability for all waiting close epochs (at the least) and
+//   EpochStash one for all stashed input epochs, moved forward as epochs pass, so an
+//   epoch costs no capability of its own.
 // - Window ids: tumbling and sliding, the index k of the window; sessions, the start
 //   in ms (WindowMeta::id).
 // - A throw from the logic stops the run with the step, worker, epoch and the item or
@@ -279,6 +289,9 @@ class WindowOp {
   Opens restore(WindowsSnapshot<S> snap) {
     Opens opens;
     for (auto& [w, s] : snap) opens.push_back(make_open(w, build_(std::move(s))));
+    std::sort(opens.begin(), opens.end(), [this](const Open& a, const Open& b) {
+      return window_of(a).start < window_of(b).start;
+    });
     return opens;
   }
 
@@ -294,11 +307,6 @@ class WindowOp {
   Epoch close_epoch(const Open& o) const { return close_of(window_of(o)); }
 
  private:
-  struct Closing {
-    Capability cap;
-    std::vector<K> keys;
-  };
-
   static const K& key_of(const In& kv) { return kv.first; }
   // epochs_.epoch_of(end - 1), without a division (a new window per record, sliding).
   Epoch close_of(const Window& w) const {
@@ -318,23 +326,28 @@ class WindowOp {
     });
   }
 
-  // Registers `key` to be visited when the frontier passes `close`.
+  // Registers `key` to be visited when the frontier passes `close`; `at` (a batch or
+  // a capability at an epoch <= close) gives the capability when `close` is earlier
+  // than every waiting close epoch.
   template <class At>
   void close_later(const K& key, Epoch close, const At& at) {
     // New windows mostly close at the epoch the previous one did: no map search then.
     if (last_closing_ == nullptr || last_close_ != close) {
       auto [it, fresh] = closing_.try_emplace(close);
-      if (fresh) {
+      if (fresh && (!closing_cap_ || close < closing_cap_.epoch())) {
+        Capability cap;
         if constexpr (std::is_same_v<At, Capability>) {
-          it->second.cap = at.delayed(close);
+          cap = at.delayed(close);
         } else {
-          it->second.cap = at.retain().delayed(close);
+          cap = at.retain().delayed(close);
         }
+        closing_cap_ = std::move(cap);
       }
       last_closing_ = &it->second;  // map values stay put (also when the map moves)
       last_close_ = close;
     }
-    last_closing_->keys.push_back(key);
+    // A record's windows (sliding) mostly close together: one visit for them.
+    if (last_closing_->empty() || !(last_closing_->back() == key)) last_closing_->push_back(key);
   }
 
   // Gives the value to its key's windows; a value in no window (in a sliding
@@ -354,38 +367,108 @@ class WindowOp {
       find();
       Opens& opens = State::value(it);
       const Millis length = windower_.length();
-      auto o = std::find_if(opens.begin(), opens.end(), [&](const Open& x) {
-        return x.start <= v.time && v.time < x.start + length;
-      });
-      if (o == opens.end()) {
+      // The first window ending after t (ends increase with starts): usually the last.
+      std::size_t i = opens.size();
+      if (i > 0 && v.time < opens[i - 1].start + length) {
+        if (opens[i - 1].start <= v.time) {
+          --i;
+        } else {
+          i = static_cast<std::size_t>(
+              std::partition_point(opens.begin(), opens.end(),
+                                   [&](const Open& x) { return x.start + length <= v.time; }) -
+              opens.begin());
+        }
+      }
+      if (i == opens.size() || v.time < opens[i].start) {
         const Window w = windower_.window_of(v.time);
-        opens.push_back(make_open(w, build_(std::nullopt)));
-        o = opens.end() - 1;
+        opens.insert(opens.begin() + static_cast<std::ptrdiff_t>(i),
+                     make_open(w, build_(std::nullopt)));
         close_later(it->first, close_of(w), at);
       }
-      Emit emit = emitter(to_down, it->first, window_of(*o));
-      o->logic.on_value(std::move(v.value), v.time, emit);
+      Emit emit = emitter(to_down, it->first, window_of(opens[i]));
+      opens[i].logic.on_value(std::move(v.value), v.time, emit);
+    } else if constexpr (kSliding<W>) {
+      add_sliding(it, find, v, to_down, at);
     } else {
+      // Another windower: its windows in any order, each found by binary search.
       windower_.for_each_window(v.time, [&](const Window& w) {
         find();
         const K& key = it->first;
         Opens& opens = State::value(it);
-        auto o = std::find_if(opens.begin(), opens.end(),
-                              [&](const Open& x) { return x.start == w.start; });
-        if (o == opens.end()) {
-          opens.push_back(make_open(w, build_(std::nullopt)));
-          o = opens.end() - 1;
+        auto o = std::lower_bound(opens.begin(), opens.end(), w.start,
+                                  [](const Open& x, EventTime s) { return x.start < s; });
+        if (o == opens.end() || o->start != w.start) {
+          o = opens.insert(o, make_open(w, build_(std::nullopt)));
           close_later(key, close_of(w), at);
         }
         Emit emit = emitter(to_down, key, w);
-        if constexpr (kSliding<W>) {
-          o->logic.on_value(std::as_const(v.value), v.time, emit);
-        } else {
-          o->logic.on_value(std::move(v.value), v.time, emit);
-        }
+        o->logic.on_value(std::as_const(v.value), v.time, emit);
       });
     }
     if (it != state_.end()) state_.changed(it);
+  }
+
+  // A sliding windower's windows of a time are consecutive starts, earliest first: the
+  // first is found by binary search in the key's sorted list, the others by walking on.
+  // Windows to open are appended, and each run of them rotated into place afterwards
+  // (runs_: where each goes, in list order), so a record costs the windows it lands in
+  // plus one shift per run (there are at most a few: a key's open windows are the
+  // union of its records' consecutive ranges, minus a closed prefix).
+  template <class Find, class At>
+  void add_sliding(iterator& it, Find& find, Timed<V>& v, Session<Down>& to_down, const At& at) {
+    std::size_t old_n = 0;  // windows of the key before this record
+    std::size_t p = 0;      // the next of them a window of this record may be
+    bool first = true;
+    runs_.clear();
+    windower_.for_each_window(v.time, [&](const Window& w) {
+      find();
+      const K& key = it->first;
+      Opens& opens = State::value(it);
+      if (first) {
+        first = false;
+        old_n = opens.size();
+        p = static_cast<std::size_t>(
+            std::lower_bound(opens.begin(), opens.end(), w.start,
+                             [](const Open& x, EventTime s) { return x.start < s; }) -
+            opens.begin());
+      }
+      Open* o;
+      if (p < old_n && opens[p].start == w.start) {
+        o = &opens[p++];
+      } else {
+        if (runs_.empty() || runs_.back().first != p) runs_.emplace_back(p, 0);
+        ++runs_.back().second;
+        opens.push_back(make_open(w, build_(std::nullopt)));
+        o = &opens.back();
+        close_later(key, close_of(w), at);
+      }
+      Emit emit = emitter(to_down, key, w);
+      o->logic.on_value(std::as_const(v.value), v.time, emit);
+    });
+    if (runs_.empty() || (runs_.size() == 1 && runs_[0].first == old_n)) return;
+    Opens& opens = State::value(it);
+    std::size_t shift = 0;  // windows of earlier runs already moved into place
+    for (const auto& [dest, len] : runs_) {
+      const auto base = opens.begin();
+      std::rotate(base + static_cast<std::ptrdiff_t>(dest + shift),
+                  base + static_cast<std::ptrdiff_t>(old_n + shift),
+                  base + static_cast<std::ptrdiff_t>(old_n + shift + len));
+      shift += len;
+    }
+  }
+
+  // In a key's sessions (sorted by start and disjoint, so their ends are sorted too),
+  // the range [i, j) of those time t is closer than `gap` to: end > t and
+  // start - gap < t; i == j when t starts a session of its own at i. Binary searches:
+  // a key with many open sessions costs a record O(log n), not O(n).
+  static std::pair<std::size_t, std::size_t> sessions_near(const Opens& opens, EventTime t,
+                                                           Millis gap) {
+    const auto i = std::partition_point(opens.begin(), opens.end(),
+                                        [&](const Open& o) { return o.window.end <= t; });
+    const auto j = std::partition_point(i, opens.end(),
+                                        [&](const Open& o) { return o.window.start - gap < t; });
+    return {static_cast<std::size_t>(i - opens.begin()),
+            static_cast<std::size_t>(j - opens.begin())};
   }
 
   template <class At>
@@ -393,9 +476,7 @@ class WindowOp {
                       const At& at) {
     const Millis gap = windower_.gap();
     const EventTime t = v.time;
-    const auto [i, j] = detail::sessions_near(
-        opens, t, gap, [](const Open& o) { return o.window.start; },
-        [](const Open& o) { return o.window.end; });
+    const auto [i, j] = sessions_near(opens, t, gap);
     if (i == j) {
       const Window w{t, t + gap};
       opens.insert(opens.begin() + static_cast<std::ptrdiff_t>(i),
@@ -422,32 +503,42 @@ class WindowOp {
   }
 
   // Closes the windows whose close epoch the input frontier has passed (all of them
-  // at end of input), in epoch order.
+  // at end of input), in epoch order, under closing_cap_ moved to each epoch in turn.
   void close_passed(OperatorContext& ctx, OutputHandle<Down>& down) {
     const Frontier& frontier = ctx.frontier(0);
     if (closing_.empty()) return;
     auto meta = ctx.output(ports_.meta);
     const bool metas = meta.connected();
+    bool closed = false;
     while (!closing_.empty() && (frontier.empty() || closing_.begin()->first < frontier.least())) {
       if (last_closing_ == &closing_.begin()->second) last_closing_ = nullptr;
       auto node = closing_.extract(closing_.begin());
       const Epoch epoch = node.key();
-      Closing& c = node.mapped();
-      auto to_down = down.session(c.cap);
-      auto to_meta = meta.session(c.cap);
+      closing_cap_.downgrade(epoch);
+      closed = true;
+      auto to_down = down.session(closing_cap_);
+      auto to_meta = meta.session(closing_cap_);
       ctx.at_epoch(epoch, [&] {
         state_.for_each_prefetched(
-            c.keys, [](const K& key) -> const K& { return key; },
+            node.mapped(), [](const K& key) -> const K& { return key; },
             [&](K& key, std::uint64_t hash) {
-              close_key(key, hash, c.cap, to_down, metas ? &to_meta : nullptr);
+              close_key(key, hash, closing_cap_, to_down, metas ? &to_meta : nullptr);
             });
       });
+    }
+    if (!closed) return;
+    if (closing_.empty()) {
+      closing_cap_.drop();
+    } else {
+      closing_cap_.downgrade(closing_.begin()->first);
     }
   }
 
   // Closes the windows of `key` due at the epoch of `cap` (the registration visited);
   // their meta records go to `to_meta` unless it is null (nobody reads the meta
-  // stream). Registers the key again for a session still open.
+  // stream). Registers the key again for a session still open. The due windows are a
+  // prefix of the key's list (ends, and so close epochs, grow with starts): a visit
+  // costs the windows it closes.
   void close_key(const K& key, std::uint64_t hash, const Capability& cap, Session<Down>& to_down,
                  Session<std::pair<K, WindowMeta>>* to_meta) {
     const Epoch epoch = cap.epoch();
@@ -464,18 +555,17 @@ class WindowOp {
         return o.start + windower_.length() <= next;
       }
     };
-    bool closed = false;
+    std::size_t n = 0;
     sluice::detail::for_key(key, [&] {
-      for (Open& o : opens) {
-        if (!due(o)) continue;  // still open (a later window; a session that grew)
+      for (; n < opens.size() && due(opens[n]); ++n) {
+        Open& o = opens[n];
         Emit emit = emitter(to_down, key, window_of(o));
         o.logic.on_close(emit);
         if (to_meta != nullptr) to_meta->give(std::pair<K, WindowMeta>(key, emit.window()));
-        closed = true;
       }
     });
-    if (closed) {
-      opens.erase(std::remove_if(opens.begin(), opens.end(), due), opens.end());
+    if (n > 0) {
+      opens.erase(opens.begin(), opens.begin() + static_cast<std::ptrdiff_t>(n));
       if (opens.empty()) {
         state_.erase(it);
         return;
@@ -484,11 +574,9 @@ class WindowOp {
     }
     if constexpr (kSessions<W>) {
       // Its sessions that grew past the epoch they registered for (see add_to_session),
-      // at the earliest of their close epochs. A session registered there already
-      // only gets a second, stale visit.
-      Epoch first = std::numeric_limits<Epoch>::max();
-      for (const Open& o : opens) first = std::min(first, close_epoch(o));
-      close_later(key, first, cap);
+      // at the earliest of their close epochs, the first session's. A session
+      // registered there already only gets a second, stale visit.
+      close_later(key, close_epoch(opens.front()), cap);
     }
   }
 
@@ -498,8 +586,11 @@ class WindowOp {
   Build build_;
   State state_;
   sluice::detail::EpochStash<In> stash_;
-  std::map<Epoch, Closing> closing_;
-  Closing* last_closing_ = nullptr;  // the entry close_later used last, at last_close_
+  std::map<Epoch, std::vector<K>> closing_;  // close epoch -> keys to visit then
+  Capability closing_cap_;                   // at closing_'s least epoch while it is non-empty
+  std::vector<K>* last_closing_ = nullptr;   // the entry close_later used last, at last_close_
+  // add_sliding's runs of windows to open: (position in the key's list, length).
+  std::vector<std::pair<std::size_t, std::size_t>> runs_;
   Epoch last_close_ = 0;
   FloorDivider per_epoch_;  // by the epoch length
 };

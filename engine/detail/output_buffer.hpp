@@ -1,9 +1,15 @@
 // OutputBuffer<T>: the runtime output port of type T. It buffers records of one
 // epoch up to the batch size and hands each full batch to every edge reading the
 // port (a tee), through one EdgePusher per edge; a pusher is called per batch.
+// Memory follows records, not batches: the buffer reserves a batch's room when it
+// starts filling, and a batch that leaves well short of it goes as an exactly sized
+// copy (take_exact) while the buffer keeps its room, so sparse epochs (a few records
+// each) neither allocate a whole batch per epoch nor carry one downstream.
 #pragma once
 
+#include <iterator>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include <sluice/engine/detail/operator_base.hpp>
@@ -23,13 +29,26 @@ class EdgePusher {
   virtual void flush() {}
 };
 
+// The records of `items` as a vector to hand downstream, leaving `items` empty: its
+// storage when mostly used (no copy), else an exactly sized copy (and `items` keeps
+// its capacity for reuse).
+template <class T>
+std::vector<T> take_exact(std::vector<T>& items) {
+  if (items.size() * 2 >= items.capacity()) {
+    std::vector<T> out = std::move(items);
+    items.clear();
+    return out;
+  }
+  std::vector<T> out(std::make_move_iterator(items.begin()), std::make_move_iterator(items.end()));
+  items.clear();
+  return out;
+}
+
 template <class T>
 class OutputBuffer final : public OutputPortBase {
  public:
   OutputBuffer(OperatorBase& op, std::uint32_t port)
-      : OutputPortBase(op, port), batch_size_(op.worker().config().batch_size) {
-    buffer_.reserve(batch_size_);
-  }
+      : OutputPortBase(op, port), batch_size_(op.worker().config().batch_size) {}
 
   void add_edge(std::unique_ptr<EdgePusher<T>> pusher) { edges_.push_back(std::move(pusher)); }
   // Whether any step reads this output (edges are wired before the first activation).
@@ -39,19 +58,18 @@ class OutputBuffer final : public OutputPortBase {
   // reserved once per batch).
   template <class U>
   void give(Epoch epoch, U&& record) {
-    if (epoch != epoch_ && !buffer_.empty()) send();
-    epoch_ = epoch;
+    if (buffer_.empty() || epoch != epoch_) start(epoch);
     buffer_.push_back(std::forward<U>(record));
     if (buffer_.size() >= batch_size_) send();
   }
 
-  // Hands over a whole vector of records at `epoch` (empties it).
+  // Hands over a whole vector of records at `epoch` (empties it; its storage goes
+  // downstream when mostly used, see take_exact).
   void give_vector(Epoch epoch, std::vector<T>& records) {
     if (records.empty()) return;
     if (!buffer_.empty()) send();
     epoch_ = epoch;
-    buffer_.swap(records);
-    send();
+    send(records);
   }
 
   void flush() override {
@@ -60,18 +78,26 @@ class OutputBuffer final : public OutputPortBase {
   }
 
  private:
-  void send() {
+  // A record at `epoch` is next: sends what is buffered at another epoch, and makes
+  // room for a batch.
+  void start(Epoch epoch) {
+    if (!buffer_.empty()) send();
+    epoch_ = epoch;
+    if (buffer_.capacity() < batch_size_) buffer_.reserve(batch_size_);
+  }
+  void send() { send(buffer_); }
+  // Tees `items` (at epoch_) to every edge and leaves it empty.
+  void send(std::vector<T>& items) {
     if (edges_.empty()) {
-      buffer_.clear();  // nobody reads this stream
+      items.clear();  // nobody reads this stream
       return;
     }
     for (std::size_t i = 0; i + 1 < edges_.size(); ++i) {
-      std::vector<T> copy(buffer_);
+      std::vector<T> copy(items);
       edges_[i]->push(epoch_, copy);
     }
-    edges_.back()->push(epoch_, buffer_);
-    buffer_.clear();
-    if (buffer_.capacity() < batch_size_) buffer_.reserve(batch_size_);
+    edges_.back()->push(epoch_, items);
+    items.clear();
   }
 
   std::size_t batch_size_;

@@ -1,4 +1,6 @@
 // The EdgePusher of each pact, and how an input port's edge is wired on a worker.
+// A batch leaves in storage sized to its records (take_exact): a pusher's buffers
+// keep their room, so sparse epochs cost an exact allocation, not a batch's room.
 #pragma once
 
 #include <memory>
@@ -43,8 +45,7 @@ class PipelinePusher final : public EdgePusher<T> {
 
   void push(Epoch epoch, std::vector<T>& items) override {
     producer_.record(target_.location(), epoch, +1);
-    target_.push_local(Batch<T>{epoch, std::move(items)});
-    items = std::vector<T>();
+    target_.push_local(Batch<T>{epoch, take_exact(items)});
   }
 
  private:
@@ -107,9 +108,9 @@ class ExchangePusher final : public EdgePusher<T> {
   }
 
  private:
+  // A buffer short of a batch goes as an exact copy and keeps its room (take_exact).
   void send(std::uint32_t w) {
-    fanout_.send(w, epoch_, std::move(buffers_[w]));
-    buffers_[w] = std::vector<T>();
+    fanout_.send(w, epoch_, take_exact(buffers_[w]));  // moved out: reserved on next use
   }
 
   Fanout<T> fanout_;
@@ -129,8 +130,7 @@ class BroadcastPusher final : public EdgePusher<T> {
     for (std::uint32_t w = 0; w + 1 < workers; ++w) {
       fanout_.send(w, epoch, std::vector<T>(items));
     }
-    fanout_.send(workers - 1, epoch, std::move(items));
-    items = std::vector<T>();
+    fanout_.send(workers - 1, epoch, take_exact(items));
   }
 
  private:

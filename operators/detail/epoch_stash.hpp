@@ -1,13 +1,23 @@
-// EpochStash<T>: makes an operator apply its input in epoch order (so that
-// state, and a snapshot of it, follow epochs): a batch is applied at once when no earlier epoch can still arrive
-// and none is waiting; otherwise it is kept, with a capability at its epoch, until
-// the input frontier reaches it. Within one epoch, batches apply in arrival order.
+// EpochStash<T>: makes an operator apply its input in epoch order (so that state, and
+// a snapshot of it, follow epochs): a batch is applied at once when no earlier epoch can still arrive
+// and none is waiting; otherwise it is kept until the input frontier reaches its
+// epoch. Within one epoch, batches apply in arrival order.
+//
+// Cost per epoch, not per batch of work: the waiting batches sit in one vector sorted
+// by epoch (a batch usually goes at its end), and the stash holds ONE capability, at
+// the least waiting epoch, however many epochs wait; draining moves it forward
+// (downgrade) through the epochs it applies, so a run of drained epochs reaches the
+// progress tracker as one capability change, not one per epoch. (Holding the least
+// epoch is enough: output at a later epoch may be made under it, and the +1 of such
+// output is recorded before the capability moves past it.)
 //
 // Used from one operator's fiber only. Memory: the batches of epochs the frontier has
 // not reached yet (one worker running ahead of the others).
 #pragma once
 
-#include <map>
+#include <algorithm>
+#include <cstddef>
+#include <utility>
 #include <vector>
 
 #include <sluice/operators/operator_context.hpp>
@@ -19,20 +29,27 @@ class EpochStash {
  public:
   // Calls apply(std::vector<T>& items, const Token& at) for the ready stashed batches
   // and then for every arrived batch, in epoch order; `at` is an InputBatch<T> or a
-  // Capability, either of which OutputHandle::session accepts. Items may be moved from.
+  // Capability at the items' epoch, either of which OutputHandle::session accepts (a
+  // capability is valid during the call only; delayed() copies it). Items may be
+  // moved from.
   template <class Apply>
   void run(OperatorContext& ctx, InputHandle<T> input, Apply&& apply) {
     const Frontier& frontier = input.frontier();
     drain(ctx, frontier, apply);
     input.for_each([&](InputBatch<T>& batch) {
       const Epoch e = batch.epoch();
-      if (!frontier.less_than(e) && (pending_.empty() || pending_.begin()->first >= e)) {
+      if (!frontier.less_than(e) && (pending_.empty() || pending_.front().epoch >= e)) {
         apply(batch.items(), batch);
         return;
       }
-      auto [it, fresh] = pending_.try_emplace(e);
-      if (fresh) it->second.cap = batch.retain();
-      it->second.batches.push_back(std::move(batch.items()));
+      if (pending_.empty() || e < held_.epoch()) held_ = batch.retain();
+      // After every batch of an epoch <= e: arrival order within an epoch.
+      auto at = pending_.end();
+      if (!pending_.empty() && pending_.back().epoch > e) {
+        at = std::upper_bound(pending_.begin(), pending_.end(), e,
+                              [](Epoch x, const Waiting& w) { return x < w.epoch; });
+      }
+      pending_.insert(at, Waiting{e, std::move(batch.items())});
     });
     drain(ctx, frontier, apply);
   }
@@ -40,23 +57,32 @@ class EpochStash {
   bool empty() const { return pending_.empty(); }
 
  private:
-  struct Pending {
-    Capability cap;
-    std::vector<std::vector<T>> batches;
+  struct Waiting {
+    Epoch epoch;
+    std::vector<T> items;
   };
 
   template <class Apply>
   void drain(OperatorContext& ctx, const Frontier& frontier, Apply& apply) {
-    while (!pending_.empty() && !frontier.less_than(pending_.begin()->first)) {
-      auto node = pending_.extract(pending_.begin());
-      Pending& p = node.mapped();
-      ctx.at_epoch(node.key(), [&] {
-        for (auto& items : p.batches) apply(items, std::as_const(p.cap));
-      });
+    std::size_t done = 0;
+    while (done < pending_.size() && !frontier.less_than(pending_[done].epoch)) {
+      Waiting& w = pending_[done];
+      held_.downgrade(w.epoch);
+      ctx.at_epoch(w.epoch, [&] { apply(w.items, std::as_const(held_)); });
+      std::vector<T>().swap(w.items);  // applied: its memory goes now
+      ++done;
+    }
+    if (done == 0) return;
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(done));
+    if (pending_.empty()) {
+      held_.drop();
+    } else {
+      held_.downgrade(pending_.front().epoch);
     }
   }
 
-  std::map<Epoch, Pending> pending_;
+  std::vector<Waiting> pending_;  // sorted by epoch, arrival order within one
+  Capability held_;               // at pending_.front().epoch while pending_ is non-empty
 };
 
 }  // namespace sluice::detail

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -325,6 +326,67 @@ TEST_CASE("a parsing time_of may return a Timed of the source's own record type"
     check_same_rows(stamped_rows(sink),
                     {{1, {130, 1, 11}, false}, {3, {350, 1, 12}, false}, {1, {140, 2, 13}, false}},
                     "parsed");
+  }
+}
+
+TEST_CASE("a read batch over many epochs goes on as one batch per epoch sized to its records") {
+  // One partition, read 40 records per batch, 1 ms epochs: every batch spans dozens of
+  // epochs (counted in a table), and some hold outliers 10^6 epochs away (sorted).
+  const std::uint64_t seed = test_seed();
+  INFO("seed " << seed << " (rerun with SLUICE_SEED=" << seed << ")");
+  Parts parts = random_events(seed, 1, 400, 3, 20);
+  for (std::size_t i = 37; i < parts[0].size(); i += 97) parts[0][i].t += 1'000'000;
+  const std::size_t per_batch = 40;
+  const auto want = reference_stamps(parts, 1, 5);
+  // Per read batch, one output batch per distinct epoch.
+  std::size_t want_batches = 0;
+  for (std::size_t b = 0; b < want.size(); b += per_batch) {
+    std::set<Epoch> epochs;
+    for (std::size_t i = b; i < std::min(want.size(), b + per_batch); ++i) {
+      epochs.insert(want[i].epoch);
+    }
+    want_batches += epochs.size();
+  }
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    struct Seen {
+      std::vector<Stamped> rows;
+      std::size_t batches = 0, oversized = 0, out_of_order = 0;
+    };
+    auto seen = make_slots<Seen>(workers);
+    Dataflow flow("buckets");
+    auto stamped = window::event_time_input(flow, "in", VectorSource<Ev>(parts, per_batch),
+                                            window::EventClock{Millis(1), Millis(5)}, time_of_ev);
+    OperatorBuilder b(stamped, "look");
+    auto in = b.add_input(stamped);
+    b.build([in, seen](OperatorContext& ctx) {
+      return [in, seen](OperatorContext& ctx) {
+        Seen& mine = (*seen)[ctx.worker_index()].value;
+        ctx.input(in).for_each([&](InputBatch<TimedEv>& batch) {
+          ++mine.batches;
+          mine.oversized += batch.items().capacity() > 2 * batch.size();  // not a read batch's room
+          for (std::size_t i = 0; i < batch.size(); ++i) {
+            const TimedEv& r = batch.items()[i];
+            mine.rows.push_back(Stamped{batch.epoch(), r.value, r.late});
+            // ids grow in read order (one partition)
+            mine.out_of_order += i > 0 && batch.items()[i - 1].value.id >= r.value.id;
+          }
+        });
+      };
+    });
+    run(flow, workers_config(workers));
+    std::vector<Stamped> rows;
+    std::size_t batches = 0, oversized = 0, out_of_order = 0;
+    for (const auto& slot : *seen) {
+      rows.insert(rows.end(), slot.value.rows.begin(), slot.value.rows.end());
+      batches += slot.value.batches;
+      oversized += slot.value.oversized;
+      out_of_order += slot.value.out_of_order;
+    }
+    check_same_rows(rows, want, "stamps");
+    CHECK(batches == want_batches);
+    CHECK(oversized == 0);
+    CHECK(out_of_order == 0);
   }
 }
 

@@ -272,6 +272,22 @@ TEST_CASE("a window logic sees each value of its window in epoch order at 1, 2, 
   check_trace_runs(parts, standard_cases());
 }
 
+TEST_CASE("values far out of order among many open windows per key land in exactly theirs") {
+  // Hundreds of sliding windows per value and dozens of open tumbling windows and
+  // sessions per key, with disorder far beyond a slide: values open windows before,
+  // between and after a key's open ones (the sorted lists' binary search and runs).
+  const std::uint64_t seed = test_seed();
+  INFO("seed " << seed << " (rerun with SLUICE_SEED=" << seed << ")");
+  const Parts parts = random_events(seed, 2, 40, 2, 400);
+  const std::vector<Case> cases = {
+      {{Shape::sliding, 1500, 3, 0, 1}, 7, 900},
+      {{Shape::sliding, 700, 45, 0, 0}, 50, 900},
+      {{Shape::tumbling, 3, 0, 0, 0}, 1, 900},
+      {{Shape::session, 0, 0, 4, 0}, 5, 900},
+  };
+  check_trace_runs(parts, cases);
+}
+
 TEST_CASE("a window operator keeps state only for keys with an open window") {
   const std::uint64_t seed = test_seed();
   INFO("seed " << seed << " (rerun with SLUICE_SEED=" << seed << ")");
