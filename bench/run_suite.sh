@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The benchmark suite: the micro-benchmarks (run_micro.sh), then every Nexmark query
+# The benchmark suite: the micro-benchmarks (run_micro.sh), the sparse-event-time
+# benchmark (sparse_event_time.sh; its SPARSE_* variables apply), then every Nexmark query
 # on its baseline and on sluice at -w 1 and -w 2, then sluice -w 2 on 10x the events
 # (the memory series); writes bench/results/results.jsonl, REPORT.md and
 # throughput.svg (nexmark_report).
@@ -51,6 +52,13 @@ echo "== micro-benchmarks"
 micro="$(BUILD="$build" bash "$root/bench/run_micro.sh")"
 echo "$micro"
 grep "^{" <<<"$micro" >>"$results"
+
+echo "== sparse event time"
+sparse_flags=()
+[[ $quick == 1 ]] && sparse_flags=(--quick)
+sparse="$(BUILD="$build" bash "$root/bench/sparse_event_time.sh" "${sparse_flags[@]}")"
+echo "$sparse"
+grep "^{" <<<"$sparse" >>"$results"
 
 echo "== nexmark, $events events per query, $rounds round(s)"
 nexmark="$build/bench/nexmark"
