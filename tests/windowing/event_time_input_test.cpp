@@ -359,7 +359,7 @@ TEST_CASE("a read batch over many epochs goes on as one batch per epoch sized to
                                             window::EventClock{Millis(1), Millis(5)}, time_of_ev);
     OperatorBuilder b(stamped, "look");
     auto in = b.add_input(stamped);
-    b.build([in, seen](OperatorContext& ctx) {
+    b.build([in, seen](OperatorContext&) {
       return [in, seen](OperatorContext& ctx) {
         Seen& mine = (*seen)[ctx.worker_index()].value;
         ctx.input(in).for_each([&](InputBatch<TimedEv>& batch) {
