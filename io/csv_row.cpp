@@ -1,32 +1,65 @@
 // CsvHeader, CsvRow and the CSV line parser.
 #include <sluice/io/csv_row.hpp>
 
+#include <algorithm>
+#include <limits>
+#include <numeric>
 #include <stdexcept>
 
 namespace sluice::io {
 
 CsvHeader::CsvHeader(std::vector<std::string> names) : names_(std::move(names)) {
-  for (std::size_t i = 0; i < names_.size(); ++i) {
-    for (std::size_t j = 0; j < i; ++j) {
-      if (names_[i] == names_[j]) {
-        throw std::invalid_argument("the header names the field '" + names_[i] + "' twice");
-      }
+  if (names_.size() > std::numeric_limits<std::uint32_t>::max()) {
+    throw std::invalid_argument("the header has " + std::to_string(names_.size()) +
+                                " fields, more than 2^32 - 1");
+  }
+  sorted_.resize(names_.size());
+  std::iota(sorted_.begin(), sorted_.end(), std::uint32_t{0});
+  std::sort(sorted_.begin(), sorted_.end(), [&](std::uint32_t a, std::uint32_t b) {
+    const int c = names_[a].compare(names_[b]);
+    return c < 0 || (c == 0 && a < b);
+  });
+  // Of the repeated names, the one whose second column comes first (a reader scanning
+  // from the left meets it first).
+  std::size_t first = 0, second = names_.size();
+  for (std::size_t k = 1; k < sorted_.size(); ++k) {
+    if (names_[sorted_[k]] == names_[sorted_[k - 1]] && sorted_[k] < second) {
+      first = sorted_[k - 1];
+      second = sorted_[k];
     }
+  }
+  if (second < names_.size()) {
+    throw std::invalid_argument("the header names the field '" + names_[second] +
+                                "' twice (columns " + std::to_string(first + 1) + " and " +
+                                std::to_string(second + 1) + ")");
   }
 }
 
 std::optional<std::size_t> CsvHeader::index(std::string_view name) const {
-  for (std::size_t i = 0; i < names_.size(); ++i) {
-    if (names_[i] == name) return i;
+  if (names_.size() <= 8) {
+    for (std::size_t i = 0; i < names_.size(); ++i) {
+      if (names_[i] == name) return i;
+    }
+    return std::nullopt;
   }
-  return std::nullopt;
+  const auto it =
+      std::lower_bound(sorted_.begin(), sorted_.end(), name,
+                       [&](std::uint32_t i, std::string_view n) { return names_[i] < n; });
+  if (it == sorted_.end() || names_[*it] != name) return std::nullopt;
+  return *it;
 }
 
 std::string CsvHeader::joined() const {
+  constexpr std::size_t kShown = 200;
   std::string out;
   for (std::size_t i = 0; i < names_.size(); ++i) {
     if (i > 0) out.push_back(',');
-    out += names_[i];
+    out.append(names_[i], 0, kShown + 1);
+    if (out.size() > kShown) {
+      out.resize(kShown);
+      out += "... (" + std::to_string(names_.size()) + " names)";
+      break;
+    }
   }
   return out;
 }

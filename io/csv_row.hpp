@@ -4,6 +4,11 @@
 // A row stores its (unquoted) fields back to back in one string, plus their end
 // offsets: two allocations per row. Field views stay valid as long as the row. Rows
 // are immutable values, safe to read from several threads.
+//
+// Wide headers: the header keeps its names' order sorted, so the duplicate check is
+// O(n log n) and a lookup by name O(log n) (a linear scan up to 8 names); messages
+// list at most ~200 characters of names. The column count is bounded only by the
+// line length limit of the source (CsvSource::set_max_line).
 #pragma once
 
 #include <cstdint>
@@ -18,18 +23,21 @@ namespace sluice::io {
 
 class CsvHeader {
  public:
-  // Throws std::invalid_argument if a name appears twice.
+  // Throws std::invalid_argument if a name appears twice, naming it and its columns
+  // (1-based): "the header names the field 'a' twice (columns 1 and 3)".
   explicit CsvHeader(std::vector<std::string> names);
 
   std::size_t size() const { return names_.size(); }
   const std::vector<std::string>& names() const { return names_; }
   // The column of `name`, if the header has it.
   std::optional<std::size_t> index(std::string_view name) const;
-  // The names joined with ',' (for messages).
+  // The names joined with ',' (for messages): past 200 characters, cut there and
+  // ended with "... (<n> names)".
   std::string joined() const;
 
  private:
   std::vector<std::string> names_;
+  std::vector<std::uint32_t> sorted_;  // indices into names_, by name (then index)
 };
 
 class CsvRow {

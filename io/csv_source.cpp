@@ -50,13 +50,30 @@ class CsvPartition final : public SourcePartition<CsvRow> {
   std::vector<std::uint32_t> ends_;
 };
 
-// The first line of `reader`, parsed as a header.
-std::shared_ptr<const CsvHeader> read_header(detail::LineReader& reader, const std::string& path) {
-  std::string_view line;
+// The next line of `reader` (filling it as needed), or false at the end of the file
+// (a last line without '\n' is a line).
+bool read_line(detail::LineReader& reader, std::string_view& line) {
   while (!reader.next_line(line)) {
-    if (!reader.fill())
-      throw ConfigError("'" + path + "' is empty; a CSV file starts with a header row");
+    if (!reader.fill()) return reader.next_line(line);  // at end of file: the last line
   }
+  return true;
+}
+
+// The header: the first non-empty line of `reader`, without a UTF-8 byte-order mark
+// before it. Sets `line_number` to its line number.
+std::shared_ptr<const CsvHeader> read_header(detail::LineReader& reader, const std::string& path,
+                                             std::uint64_t& line_number) {
+  constexpr std::string_view kBom = "\xEF\xBB\xBF";
+  std::string_view line;
+  line_number = 0;
+  do {
+    if (!read_line(reader, line)) {
+      throw ConfigError("'" + path + "' " +
+                        (line_number == 0 ? std::string("is empty") : "has only empty lines") +
+                        "; a CSV file starts with a header row");
+    }
+    if (line_number++ == 0 && line.starts_with(kBom)) line.remove_prefix(kBom.size());
+  } while (line.empty());
   std::string fields;
   std::vector<std::uint32_t> ends;
   std::string error = detail::parse_csv_line(line, fields, ends);
@@ -70,7 +87,8 @@ std::shared_ptr<const CsvHeader> read_header(detail::LineReader& reader, const s
   } catch (const std::invalid_argument& e) {
     error = e.what();
   }
-  throw ConfigError("'" + path + "' line 1 (the header row): " + error);
+  throw ConfigError("'" + path + "' line " + std::to_string(line_number) +
+                    " (the header row): " + error);
 }
 
 // "<offset> <line>", as CsvPartition::snapshot writes it.
@@ -102,8 +120,11 @@ std::unique_ptr<SourcePartition<CsvRow>> CsvSource::build_part(
   }
   detail::LineReader reader(detail::open_for_reading(path, kHint, step), path, 0,
                             detail::LineReader::kToEnd, regular_, max_line_);
-  auto header = read_header(reader, path);
-  if (!resume_state) return std::make_unique<CsvPartition>(std::move(header), std::move(reader), 2);
+  std::uint64_t header_line = 0;
+  auto header = read_header(reader, path, header_line);
+  if (!resume_state) {
+    return std::make_unique<CsvPartition>(std::move(header), std::move(reader), header_line + 1);
+  }
   const auto [offset, line] = parse_position(part, *resume_state);
   detail::LineReader resumed(detail::open_for_reading(path, kHint, step), path, offset,
                              detail::LineReader::kToEnd, regular_, max_line_);

@@ -108,16 +108,78 @@ TEST_CASE("malformed quoting and multi-line fields are refused with the line num
             .find("line 2: field 1 has text after its closing quote") != std::string::npos);
 }
 
+// The reason of the StepError that building the partition of `path` stops the run with.
+std::string header_error(const std::filesystem::path& path) {
+  return step_error_of([&] { read_rows(path, 1); }).reason();
+}
+
 TEST_CASE("a file without a header or with a repeated name stops the run when it starts") {
   TempDir dir;
-  write_file(dir / "empty.csv", "");
-  CHECK(step_error_of([&] { read_rows(dir / "empty.csv", 1); })
-            .reason()
-            .find("is empty; a CSV file starts with a header row") != std::string::npos);
-  write_file(dir / "twice.csv", "a,b,a\n1,2,3\n");
-  CHECK(step_error_of([&] { read_rows(dir / "twice.csv", 1); })
-            .reason()
-            .find("names the field 'a' twice") != std::string::npos);
+  const auto empty = dir / "empty.csv", blank = dir / "blank.csv", twice = dir / "twice.csv";
+  write_file(empty, "");
+  CHECK(header_error(empty) == "building partition '" + empty.string() + "': '" + empty.string() +
+                                   "' is empty; a CSV file starts with a header row");
+  write_file(blank, "\n\r\n\n");
+  CHECK(header_error(blank) == "building partition '" + blank.string() + "': '" + blank.string() +
+                                   "' has only empty lines; a CSV file starts with a header row");
+  write_file(twice, "a,b,a\n1,2,3\n");
+  CHECK(header_error(twice) == "building partition '" + twice.string() + "': '" + twice.string() +
+                                   "' line 1 (the header row): the header names the field 'a' "
+                                   "twice (columns 1 and 3)");
+}
+
+TEST_CASE(
+    "a header-only file without a trailing newline has no rows; a last row without one is "
+    "read") {
+  TempDir dir;
+  write_file(dir / "header.csv", "a,b");
+  write_file(dir / "rows.csv", "a,b\n1,2\n3,4");
+  write_file(dir / "crlf.csv", "a,b\r\n1,2\r\n3,4\r");
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    CHECK(read_rows(dir / "header.csv", workers).empty());
+    for (const char* name : {"rows.csv", "crlf.csv"}) {
+      CAPTURE(name);
+      const auto rows = read_rows(dir / name, workers);
+      REQUIRE(rows.size() == 2);
+      CHECK(fields(rows[0]) == std::vector<std::string>{"1", "2"});
+      CHECK(fields(rows[1]) == std::vector<std::string>{"3", "4"});
+      CHECK(rows[1]["b"] == "4");
+    }
+  }
+}
+
+TEST_CASE("a UTF-8 byte-order mark before the header is stripped") {
+  TempDir dir;
+  write_file(dir / "bom.csv", "\xEF\xBB\xBFid,name\n7,Ada\n");
+  const auto rows = read_rows(dir / "bom.csv", 1);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].header().names() == std::vector<std::string>{"id", "name"});
+  CHECK(rows[0]["id"] == "7");
+  // Only at the start of the file: elsewhere the bytes are data.
+  write_file(dir / "inner.csv",
+             "id\n\xEF\xBB\xBF"
+             "7\n");
+  CHECK(read_rows(dir / "inner.csv", 1).at(0)["id"] ==
+        "\xEF\xBB\xBF"
+        "7");
+}
+
+TEST_CASE("empty lines before the header are skipped, and messages keep the file's line numbers") {
+  TempDir dir;
+  const auto path = dir / "late_header.csv";
+  write_file(path, "\n\r\na,b\n1,2\n\n3\n");
+  const StepError e = step_error_of([&] { read_rows(path, 2); });
+  CHECK(e.reason() ==
+        "partition '" + path.string() + "': line 6: expected 2 fields (header: a,b), found 1");
+  write_file(path, "\xEF\xBB\xBF\n\na,a\n");  // a mark on an empty first line: still empty
+  CHECK(header_error(path) == "building partition '" + path.string() + "': '" + path.string() +
+                                  "' line 3 (the header row): the header names the field 'a' "
+                                  "twice (columns 1 and 2)");
+  write_file(path, "\n\na,b\n1,2\n");
+  const auto rows = read_rows(path, 3);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0]["b"] == "2");
 }
 
 TEST_CASE("a missing CSV file is refused by op::input, naming the step and the path") {
