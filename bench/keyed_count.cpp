@@ -170,11 +170,7 @@ class EpochCounter {
     stash_.run(ctx, ctx.input(in_), [&](std::vector<In>& items, const auto& at) {
       if (!open_ || open_.epoch() != at.epoch()) {
         close(output, batch);
-        if constexpr (std::is_same_v<std::decay_t<decltype(at)>, sluice::Capability>) {
-          open_ = at.delayed(at.epoch());
-        } else {
-          open_ = at.retain();
-        }
+        open_ = sluice::detail::capability_at(at, at.epoch());
       }
       apply(items);
     });

@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include <sluice/engine/batch.hpp>
@@ -61,7 +63,7 @@ class InputHandle {
   explicit InputHandle(detail::InputQueue<T>& queue) : queue_(queue) {}
 
   // Calls f(InputBatch<T>&) for every batch that has arrived, in arrival order
-  // (epochs may interleave; the stateful operators reorder by epoch).
+  // (epochs may interleave; see DESIGN.md: stateful operators reorder by epoch).
   template <class F>
   void for_each(F&& f) {
     Batch<T> batch;
@@ -111,6 +113,19 @@ class OutputHandle {
       throw std::logic_error("output needs a capability held by this operator");
     }
     return Session<T>(out_, cap.epoch());
+  }
+  // Output at `epoch`, at or after a held capability's epoch: what
+  // session(cap.delayed(epoch)) gives, without taking and dropping a capability (the
+  // one held covers every later epoch), so output spread over many epochs costs no
+  // progress change per epoch. Throws std::logic_error for an empty or foreign
+  // capability, or an earlier epoch.
+  Session<T> session(const Capability& cap, Epoch epoch) {
+    const Epoch held = session(cap).epoch();
+    if (epoch < held) {
+      throw std::logic_error("cannot give output at epoch " + std::to_string(epoch) +
+                             " under a capability at epoch " + std::to_string(held));
+    }
+    return Session<T>(out_, epoch);
   }
   // Output at the epoch of a batch being consumed in this activation.
   template <class U>

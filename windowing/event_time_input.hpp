@@ -1,4 +1,4 @@
-// Sources on event-time epochs, and system-time stamping.
+// Sources on event-time epochs, and system-time stamping (DESIGN.md, "Time").
 //
 //   window::event_time_input(flow, id, source, clock, time_of [, resume])
 //     -> Stream<Timed<U>>
@@ -132,14 +132,10 @@ class EventTimeStamp {
   }
 
  private:
+  // Under the partition's capability: no capability (progress change) per epoch.
   static void give(OutputHandle<Out>& output, const Capability& cap, Epoch epoch,
                    std::vector<Out>& items) {
-    if (epoch == cap.epoch()) {
-      output.session(cap).give_vector(items);
-    } else {
-      const Capability later = cap.delayed(epoch);
-      output.session(later).give_vector(items);
-    }
+    output.session(cap, epoch).give_vector(items);
   }
 
   // Moves staged_ into buckets_ (one per distinct epoch in [lo, hi], increasing, each

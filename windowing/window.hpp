@@ -26,7 +26,7 @@
 //     S snapshot() const;  // cereal must be able to serialize S
 //   };
 //
-// Semantics:
+// Semantics (DESIGN.md, "Time and windowing semantics"):
 // - A record marked late by its source, or whose time is in an epoch before the one
 //   it travels at (its windows may be closed), goes to `late` unchanged, at its epoch.
 // - Every other record is given to every window of its key that contains its time.
@@ -257,8 +257,8 @@ class WindowOp {
     auto down = ctx.output(ports_.down);
     auto late = ctx.output(ports_.late);
     stash_.run(ctx, ctx.input(ports_.in), [&](std::vector<In>& items, const auto& at) {
-      auto to_down = down.session(at);
-      auto to_late = late.session(at);
+      auto to_down = sluice::detail::session_at(down, at);
+      auto to_late = sluice::detail::session_at(late, at);
       // A time before the batch's epoch starts (epoch(time) < epoch) may be in closed
       // windows; epoch 0 also holds every earlier time.
       const Epoch epoch = to_down.epoch();
@@ -326,21 +326,16 @@ class WindowOp {
     });
   }
 
-  // Registers `key` to be visited when the frontier passes `close`; `at` (a batch or
-  // a capability at an epoch <= close) gives the capability when `close` is earlier
-  // than every waiting close epoch.
+  // Registers `key` to be visited when the frontier passes `close`; `at` (a batch,
+  // stashed items or a capability, at an epoch <= close) gives the capability when
+  // `close` is earlier than every waiting close epoch.
   template <class At>
   void close_later(const K& key, Epoch close, const At& at) {
     // New windows mostly close at the epoch the previous one did: no map search then.
     if (last_closing_ == nullptr || last_close_ != close) {
       auto [it, fresh] = closing_.try_emplace(close);
       if (fresh && (!closing_cap_ || close < closing_cap_.epoch())) {
-        Capability cap;
-        if constexpr (std::is_same_v<At, Capability>) {
-          cap = at.delayed(close);
-        } else {
-          cap = at.retain().delayed(close);
-        }
+        Capability cap = sluice::detail::capability_at(at, close);
         closing_cap_ = std::move(cap);
       }
       last_closing_ = &it->second;  // map values stay put (also when the map moves)
@@ -503,7 +498,8 @@ class WindowOp {
   }
 
   // Closes the windows whose close epoch the input frontier has passed (all of them
-  // at end of input), in epoch order, under closing_cap_ moved to each epoch in turn.
+  // at end of input), in epoch order, each epoch's output under closing_cap_ (at the
+  // least of them), which then moves once, to the least epoch still waiting.
   void close_passed(OperatorContext& ctx, OutputHandle<Down>& down) {
     const Frontier& frontier = ctx.frontier(0);
     if (closing_.empty()) return;
@@ -514,15 +510,14 @@ class WindowOp {
       if (last_closing_ == &closing_.begin()->second) last_closing_ = nullptr;
       auto node = closing_.extract(closing_.begin());
       const Epoch epoch = node.key();
-      closing_cap_.downgrade(epoch);
       closed = true;
-      auto to_down = down.session(closing_cap_);
-      auto to_meta = meta.session(closing_cap_);
+      auto to_down = down.session(closing_cap_, epoch);
+      auto to_meta = meta.session(closing_cap_, epoch);
       ctx.at_epoch(epoch, [&] {
         state_.for_each_prefetched(
             node.mapped(), [](const K& key) -> const K& { return key; },
             [&](K& key, std::uint64_t hash) {
-              close_key(key, hash, closing_cap_, to_down, metas ? &to_meta : nullptr);
+              close_key(key, hash, epoch, to_down, metas ? &to_meta : nullptr);
             });
       });
     }
@@ -534,14 +529,13 @@ class WindowOp {
     }
   }
 
-  // Closes the windows of `key` due at the epoch of `cap` (the registration visited);
+  // Closes the windows of `key` due at `epoch` (the registration visited);
   // their meta records go to `to_meta` unless it is null (nobody reads the meta
   // stream). Registers the key again for a session still open. The due windows are a
   // prefix of the key's list (ends, and so close epochs, grow with starts): a visit
   // costs the windows it closes.
-  void close_key(const K& key, std::uint64_t hash, const Capability& cap, Session<Down>& to_down,
+  void close_key(const K& key, std::uint64_t hash, Epoch epoch, Session<Down>& to_down,
                  Session<std::pair<K, WindowMeta>>* to_meta) {
-    const Epoch epoch = cap.epoch();
     auto it = state_.find(key, hash);
     if (it == state_.end()) return;  // closed already (a stale registration)
     Opens& opens = State::value(it);
@@ -576,7 +570,7 @@ class WindowOp {
       // Its sessions that grew past the epoch they registered for (see add_to_session),
       // at the earliest of their close epochs, the first session's. A session
       // registered there already only gets a second, stale visit.
-      close_later(key, close_epoch(opens.front()), cap);
+      close_later(key, close_epoch(opens.front()), closing_cap_);
     }
   }
 

@@ -1,13 +1,16 @@
-// InputQueue<T>: the runtime input port of type T: batches from this worker (moved
-// in directly) and from other workers (pulled from channels), and the -1 count of
-// every batch taken.
+// InputQueue<T>: the runtime input port of type T: bundles of batches from this worker
+// (moved in directly) and from other workers (pulled from channels), handed to the
+// operator a batch at a time, and the -1 count of every bundle, recorded when its last
+// batch is taken (engine/detail/bundle.hpp says why that is safe).
 #pragma once
 
 #include <deque>
+#include <utility>
 #include <vector>
 
 #include <sluice/engine/batch.hpp>
 #include <sluice/engine/channel.hpp>
+#include <sluice/engine/detail/bundle.hpp>
 #include <sluice/engine/detail/operator_base.hpp>
 #include <sluice/engine/detail/port.hpp>
 
@@ -22,22 +25,22 @@ class InputQueue final : public InputPortBase {
 
   progress::Location location() const { return target_; }
 
-  // Same worker: hands over a batch and activates the operator.
-  void push_local(Batch<T>&& batch) {
-    local_.push_back(std::move(batch));
+  // Same worker: hands over a bundle and activates the operator.
+  void push_local(Bundle<T>&& bundle) {
+    unpack(bundle);
     op().activate();
   }
-  void add_remote(Puller<Batch<T>>* puller) { remote_.push_back(puller); }
+  void add_remote(Puller<Bundle<T>>* puller) { remote_.push_back(puller); }
 
-  // Takes the next batch, local ones first, then remote peers round-robin.
+  // Takes the next batch: local ones first, then remote peers' bundles round-robin.
   bool pull(Batch<T>& out) {
-    if (!local_.empty()) {
-      out = std::move(local_.front());
-      local_.pop_front();
-    } else if (!pull_remote(out)) {
-      return false;
+    while (ready_.empty()) {
+      if (!pull_remote()) return false;
     }
-    op().record(target_, out.epoch, -1);
+    Entry& next = ready_.front();
+    out = std::move(next.batch);
+    if (next.last) op().record(target_, next.counted, -1);
+    ready_.pop_front();
     return true;
   }
 
@@ -49,12 +52,30 @@ class InputQueue final : public InputPortBase {
   }
 
  private:
-  bool pull_remote(Batch<T>& out) {
+  // A batch waiting to be taken; taking a bundle's last one records the bundle's -1.
+  struct Entry {
+    Batch<T> batch;
+    Epoch counted;
+    bool last;
+  };
+
+  void unpack(Bundle<T>& bundle) {
+    if (bundle.empty()) return;
+    ready_.push_back(Entry{std::move(bundle.first), bundle.counted, bundle.rest.empty()});
+    for (std::size_t i = 0; i < bundle.rest.size(); ++i) {
+      ready_.push_back(
+          Entry{std::move(bundle.rest[i]), bundle.counted, i + 1 == bundle.rest.size()});
+    }
+  }
+
+  bool pull_remote() {
     const std::size_t n = remote_.size();
     for (std::size_t k = 0; k < n; ++k) {
       const std::size_t i = next_ + k < n ? next_ + k : next_ + k - n;
-      if (remote_[i]->pull(out)) {
+      if (remote_[i]->pull(incoming_)) {
         next_ = i + 1 == n ? 0 : i + 1;
+        unpack(incoming_);
+        incoming_ = Bundle<T>{};
         return true;
       }
     }
@@ -62,9 +83,10 @@ class InputQueue final : public InputPortBase {
   }
 
   progress::Location target_;
-  std::deque<Batch<T>> local_;
-  std::vector<Puller<Batch<T>>*> remote_;
+  std::deque<Entry> ready_;
+  std::vector<Puller<Bundle<T>>*> remote_;
   std::size_t next_ = 0;
+  Bundle<T> incoming_;
 };
 
 }  // namespace sluice::detail

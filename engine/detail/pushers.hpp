@@ -1,12 +1,17 @@
 // The EdgePusher of each pact, and how an input port's edge is wired on a worker.
 // A batch leaves in storage sized to its records (take_exact): a pusher's buffers
 // keep their room, so sparse epochs cost an exact allocation, not a batch's room.
+// Batches go in bundles (bundle.hpp): a pusher collects the batches it is given for
+// one target worker until they hold a batch's worth of records, or the producer's
+// activation ends (flush), and sends them as one message counted once, so an epoch
+// holding few records costs no message, progress update or wake-up of its own.
 #pragma once
 
 #include <memory>
 #include <vector>
 
 #include <sluice/engine/batch.hpp>
+#include <sluice/engine/detail/bundle.hpp>
 #include <sluice/engine/detail/graph.hpp>
 #include <sluice/engine/detail/input_queue.hpp>
 #include <sluice/engine/detail/output_buffer.hpp>
@@ -21,7 +26,7 @@ namespace sluice::detail {
 // channel[from][to], none on the diagonal (a worker delivers to itself directly).
 template <class T>
 struct Mesh {
-  std::vector<std::vector<std::unique_ptr<QueueChannel<Batch<T>>>>> channel;
+  std::vector<std::vector<std::unique_ptr<QueueChannel<Bundle<T>>>>> channel;
 };
 
 template <class T>
@@ -31,7 +36,7 @@ std::shared_ptr<void> make_mesh(RunShared& shared) {
   for (std::uint32_t from = 0; from < shared.workers; ++from) {
     mesh->channel[from].resize(shared.workers);
     for (std::uint32_t to = 0; to < shared.workers; ++to) {
-      if (from != to) mesh->channel[from][to] = shared.make_queue<Batch<T>>(from, to);
+      if (from != to) mesh->channel[from][to] = shared.make_queue<Bundle<T>>(from, to);
     }
   }
   return mesh;
@@ -40,40 +45,58 @@ std::shared_ptr<void> make_mesh(RunShared& shared) {
 template <class T>
 class PipelinePusher final : public EdgePusher<T> {
  public:
-  PipelinePusher(OperatorBase& producer, InputQueue<T>& target)
-      : producer_(producer), target_(target) {}
+  PipelinePusher(OperatorBase& producer, InputQueue<T>& target, std::size_t batch_size)
+      : producer_(producer), target_(target), batch_size_(batch_size) {}
 
   void push(Epoch epoch, std::vector<T>& items) override {
-    producer_.record(target_.location(), epoch, +1);
-    target_.push_local(Batch<T>{epoch, take_exact(items)});
+    bundle_.add(epoch, take_exact(items));
+    if (bundle_.records >= batch_size_) send();
+  }
+  void flush() override {
+    if (!bundle_.empty()) send();
   }
 
  private:
+  void send() {
+    producer_.record(target_.location(), bundle_.counted, +1);
+    target_.push_local(std::move(bundle_));
+    bundle_ = Bundle<T>{};
+  }
+
   OperatorBase& producer_;
   InputQueue<T>& target_;
+  std::size_t batch_size_;
+  Bundle<T> bundle_;
 };
 
-// Sends a batch to one worker: locally by move, remotely through its channel.
+// Sends a bundle to one worker: locally by move, remotely through its channel.
 template <class T>
 class Fanout {
  public:
-  Fanout(OperatorBase& producer, InputQueue<T>& local, std::vector<Pusher<Batch<T>>*> remote)
+  Fanout(OperatorBase& producer, InputQueue<T>& local, std::vector<Pusher<Bundle<T>>*> remote)
       : producer_(producer), local_(local), remote_(std::move(remote)) {}
 
-  void send(std::uint32_t worker, Epoch epoch, std::vector<T>&& items) {
-    producer_.record(local_.location(), epoch, +1);
+  // Leaves `bundle` empty.
+  void send(std::uint32_t worker, Bundle<T>& bundle) {
+    producer_.record(local_.location(), bundle.counted, +1);
     if (worker == producer_.worker_index()) {
-      local_.push_local(Batch<T>{epoch, std::move(items)});
+      local_.push_local(std::move(bundle));
     } else {
-      remote_[worker]->push(Batch<T>{epoch, std::move(items)});
+      remote_[worker]->push(std::move(bundle));
     }
+    bundle = Bundle<T>{};
+  }
+  void send(std::uint32_t worker, Epoch epoch, std::vector<T>&& items) {
+    Bundle<T> one;
+    one.add(epoch, std::move(items));
+    send(worker, one);
   }
   std::uint32_t workers() const { return static_cast<std::uint32_t>(remote_.size()); }
 
  private:
   OperatorBase& producer_;
   InputQueue<T>& local_;
-  std::vector<Pusher<Batch<T>>*> remote_;  // indexed by worker; null for this worker
+  std::vector<Pusher<Bundle<T>>*> remote_;  // indexed by worker; null for this worker
 };
 
 template <class T, class KeyFn>
@@ -82,11 +105,12 @@ class ExchangePusher final : public EdgePusher<T> {
   ExchangePusher(Fanout<T> fanout, KeyFn key, std::size_t batch_size)
       : fanout_(std::move(fanout)), key_(std::move(key)), batch_size_(batch_size) {
     buffers_.resize(fanout_.workers());  // each reserved on first use (W * W of them)
+    bundles_.resize(fanout_.workers());
   }
 
   void push(Epoch epoch, std::vector<T>& items) override {
     if (epoch != epoch_) {
-      flush();
+      for (std::uint32_t w = 0; w < buffers_.size(); ++w) seal(w);
       epoch_ = epoch;
     }
     const std::uint32_t workers = fanout_.workers();
@@ -96,21 +120,26 @@ class ExchangePusher final : public EdgePusher<T> {
       if (buffer.capacity() == 0) [[unlikely]]
         buffer.reserve(batch_size_);
       buffer.push_back(std::move(record));
-      if (buffer.size() >= batch_size_) send(w);
+      if (buffer.size() >= batch_size_) seal(w);
     }
     items.clear();
   }
 
   void flush() override {
     for (std::uint32_t w = 0; w < buffers_.size(); ++w) {
-      if (!buffers_[w].empty()) send(w);
+      seal(w);
+      if (!bundles_[w].empty()) fanout_.send(w, bundles_[w]);
     }
   }
 
  private:
-  // A buffer short of a batch goes as an exact copy and keeps its room (take_exact).
-  void send(std::uint32_t w) {
-    fanout_.send(w, epoch_, take_exact(buffers_[w]));  // moved out: reserved on next use
+  // Worker w's records at epoch_ join its bundle, which goes once it holds a batch's
+  // worth. A buffer short of a batch goes as an exact copy and keeps its room
+  // (take_exact); one moved out is reserved again on next use.
+  void seal(std::uint32_t w) {
+    if (buffers_[w].empty()) return;
+    bundles_[w].add(epoch_, take_exact(buffers_[w]));
+    if (bundles_[w].records >= batch_size_) fanout_.send(w, bundles_[w]);
   }
 
   Fanout<T> fanout_;
@@ -118,6 +147,7 @@ class ExchangePusher final : public EdgePusher<T> {
   std::size_t batch_size_;
   Epoch epoch_ = 0;
   std::vector<std::vector<T>> buffers_;
+  std::vector<Bundle<T>> bundles_;  // per worker: sealed batches not sent yet
 };
 
 template <class T>
@@ -142,7 +172,7 @@ template <class T>
 Fanout<T> wire_mesh(Worker& worker, OperatorBase& from, InputQueue<T>& in, void* mesh_ptr) {
   auto& mesh = *static_cast<Mesh<T>*>(mesh_ptr);
   const std::uint32_t me = worker.index();
-  std::vector<Pusher<Batch<T>>*> remote(worker.peers(), nullptr);
+  std::vector<Pusher<Bundle<T>>*> remote(worker.peers(), nullptr);
   for (std::uint32_t w = 0; w < worker.peers(); ++w) {
     if (w == me) continue;
     remote[w] = mesh.channel[me][w].get();
@@ -169,10 +199,10 @@ InputDesc input_desc(progress::Source from, Pact pact, std::uint32_t edge) {
   };
   if constexpr (std::is_same_v<Pact, Pipeline>) {
     desc.pact = PactKind::Pipeline;
-    desc.connect = [ports](Worker&, OperatorBase& producer, OperatorBase& consumer,
+    desc.connect = [ports](Worker& worker, OperatorBase& producer, OperatorBase& consumer,
                            std::uint32_t port, void*) {
       auto [out, in] = ports(producer, consumer, port);
-      out.add_edge(std::make_unique<PipelinePusher<T>>(producer, in));
+      out.add_edge(std::make_unique<PipelinePusher<T>>(producer, in, worker.config().batch_size));
     };
   } else if constexpr (std::is_same_v<Pact, Broadcast>) {
     desc.pact = PactKind::Broadcast;
@@ -190,7 +220,7 @@ InputDesc input_desc(progress::Source from, Pact pact, std::uint32_t edge) {
                                                       void* mesh) {
       auto [out, in] = ports(producer, consumer, port);
       if (worker.peers() == 1) {
-        out.add_edge(std::make_unique<PipelinePusher<T>>(producer, in));
+        out.add_edge(std::make_unique<PipelinePusher<T>>(producer, in, worker.config().batch_size));
         return;
       }
       using Key = decltype(key);

@@ -115,7 +115,7 @@ class KeyedLogic {
   void operator()(OperatorContext& ctx) {
     auto output = ctx.output(out_);
     stash_.run(ctx, ctx.input(in_), [&](std::vector<In>& items, const auto& at) {
-      auto session = output.session(at);
+      auto session = session_at(output, at);
       if (session.epoch() > last_) last_ = session.epoch();
       state_.for_each_prefetched(
           items, [](const In& kv) -> const K& { return kv.first; },

@@ -202,3 +202,54 @@ TEST_CASE("a capability delayed from a batch emits at the later epoch") {
     CHECK(sorted_items<int>(sink) == expected);
   }
 }
+
+TEST_CASE(
+    "a session at a later epoch under a held capability emits there, and an earlier one is "
+    "refused") {
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    Dataflow flow("later");
+    OperatorBuilder b(flow, "emit");
+    auto [out, stream] = b.add_output<int>();
+    b.build([out](OperatorContext& ctx) {
+      return [out, cap = ctx.take_initial_capability()](OperatorContext& ctx) mutable {
+        if (ctx.worker_index() != 0) {
+          cap.drop();
+          return;
+        }
+        cap.downgrade(3);
+        auto output = ctx.output(out);
+        output.session(cap, 7).give(70);
+        output.session(cap, 3).give(30);
+        output.session(cap, 5).give(50);
+        cap.drop();
+      };
+    });
+    TestingSink<int> sink;
+    op::output("out", stream, sink);
+    RunConfig config;
+    config.workers = workers;
+    run(flow, config);
+    const std::vector<std::pair<Epoch, int>> expected = {{3, 30}, {5, 50}, {7, 70}};
+    CHECK(sorted_items<int>(sink) == expected);
+
+    Dataflow bad("early");
+    OperatorBuilder c(bad, "emit");
+    auto [bad_out, bad_stream] = c.add_output<int>();
+    c.build([bad_out](OperatorContext& ctx) {
+      return [bad_out, cap = ctx.take_initial_capability()](OperatorContext& ctx) mutable {
+        cap.downgrade(4);
+        ctx.output(bad_out).session(cap, 2).give(1);
+      };
+    });
+    op::output("out", bad_stream, TestingSink<int>());
+    try {
+      run(bad, config);
+      FAIL("run() returned normally");
+    } catch (const StepError& e) {
+      CHECK(e.step() == "early.emit");
+      CHECK(e.reason().find("cannot give output at epoch 2 under a capability at epoch 4") !=
+            std::string::npos);
+    }
+  }
+}
