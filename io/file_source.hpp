@@ -9,7 +9,8 @@
 // or one per worker when it is 0), part k covers the bytes [k*S/N, (k+1)*S/N) of the
 // file (S = its size when list_parts ran; the last part reads to the end of the file,
 // even if it grew) and reads the lines that start in its range, so the parts together
-// read every line exactly once. Reads are blocks of 256 KiB or more; per line the
+// read every line exactly once. Reads are blocks of up to 512 KiB (a small range gets
+// a buffer of its length plus 4 KiB, which grows for a longer line); per line the
 // only work is finding '\n' and constructing the std::string.
 //
 // Resume: a part's snapshot is the decimal byte offset of its next line. A file split

@@ -1,6 +1,7 @@
 // LineReader: block reads and the line-start search used to split files.
 #include <sluice/io/detail/line_reader.hpp>
 
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -27,16 +28,22 @@ LineReader::LineReader(FileDescriptor fd, std::string what, std::uint64_t start,
       what_(std::move(what)),
       base_(start),
       end_(end),
-      buf_(2 * kBlock),
       seekable_(seekable),
       max_line_(max_line) {
+  std::uint64_t room = 2 * kBlock;  // a stream: its length is unknown
   if (seekable) {
     if (::lseek(fd_.get(), static_cast<off_t>(start), SEEK_SET) < 0) {
       throw_errno("cannot seek in '" + what_ + "'");
     }
+    std::uint64_t stop = end;
+    struct stat st {};
+    if (end == kToEnd && ::fstat(fd_.get(), &st) == 0)
+      stop = static_cast<std::uint64_t>(st.st_size);
+    if (stop != kToEnd) room = std::min(room, (stop > start ? stop - start : 0) + kSlack);
   } else {
     to_skip_ = start;
   }
+  buf_.resize(static_cast<std::size_t>(room));
 }
 
 void LineReader::skip_prefix() {
@@ -62,7 +69,9 @@ bool LineReader::fill() {
     pos_ = 0;
   }
   if (len_ > max_line_) line_too_long(base_);
-  if (buf_.size() - len_ < kBlock) buf_.resize(buf_.size() * 2);  // a long line
+  if (buf_.size() - len_ < std::min(kBlock, buf_.size() / 2)) {
+    buf_.resize(buf_.size() * 2);  // a long line, or more to read than the range promised
+  }
   const std::size_t n = read_some(fd_.get(), buf_.data() + len_, buf_.size() - len_, what_);
   if (n == 0) {
     eof_ = true;
@@ -95,9 +104,9 @@ void LineReader::line_too_long(std::uint64_t start) const {
 
 std::uint64_t line_start_at_or_after(int fd, std::uint64_t pos, const std::string& what) {
   if (pos == 0) return 0;
-  std::vector<char> block(64 * 1024);
+  std::vector<char> block(4 * 1024);  // grows to 64 KiB: most lines are short
   std::uint64_t at = pos - 1;
-  for (;;) {
+  for (;; block.resize(std::min<std::size_t>(block.size() * 2, 64 * 1024))) {
     ssize_t n;
     do {
       n = ::pread(fd, block.data(), block.size(), static_cast<off_t>(at));

@@ -1,6 +1,12 @@
 // LineReader: the lines that start in a byte range [start, end) of a file, read in
-// large blocks (one read() per fill, of at least kBlock bytes), handed out as views into
-// its buffer. Internal to io/; shared by the line and CSV sources.
+// large blocks, handed out as views into its buffer. Internal to io/; shared by the
+// line and CSV sources.
+//
+// Buffer: min(2 * kBlock, the range's length + kSlack) bytes to begin with (a seekable
+// file's range to its end is measured with fstat; a stream gets 2 * kBlock), so a tiny
+// range costs a few KiB, not 512 KiB per part (-w 64 on a 1 KB file). One read() per
+// fill, into the free room; the buffer doubles when less than min(kBlock, half of it)
+// is free (a line longer than the room, or a range that grew), up to the line limit.
 //
 // Lines end at '\n'; one '\r' before it (CRLF) is stripped, and so is a '\r' ending
 // a last line that has no '\n'. A last line without '\n' is a line; an empty tail
@@ -44,6 +50,8 @@ inline const char* find_newline(const char* p, std::size_t n) {
 class LineReader {
  public:
   static constexpr std::size_t kBlock = 256 * 1024;
+  // Room beyond the range's length: the rest of its last line, mostly.
+  static constexpr std::size_t kSlack = 4 * 1024;
   static constexpr std::uint64_t kToEnd = std::numeric_limits<std::uint64_t>::max();
   // The default line length limit (16 MiB): a longer line stops the read with an
   // error naming the file and the line (the line number for a seekable file, else its
@@ -89,6 +97,7 @@ class LineReader {
   std::uint64_t offset() const { return base_ + pos_; }
   const std::string& what() const { return what_; }
   int fd() const { return fd_.get(); }
+  std::size_t buffer_size() const { return buf_.size(); }
 
  private:
   void skip_prefix();

@@ -4,6 +4,8 @@
 // any data moves.
 #include <sluice/io/file_source.hpp>
 
+#include <sluice/io/detail/line_reader.hpp>
+
 #include <random>
 
 #include <sys/stat.h>
@@ -231,6 +233,36 @@ TEST_CASE("a line longer than a read block is read whole, whatever the split") {
     io::FileSource source(dir / "f", split);
     CHECK(read_split(source, split) == std::vector<std::string>{"short", huge, "after", huge});
   }
+}
+
+TEST_CASE("a tiny part's buffer is its range plus 4 KiB, and grows for a longer line") {
+  TempDir dir;
+  const std::string long_line(100'000, 'l');
+  write_file(dir / "f", "a\n" + long_line + "\nb\n");
+  const auto reader = [&](std::uint64_t start, std::uint64_t end) {
+    return io::detail::LineReader(io::detail::open_for_reading((dir / "f").string(), ""), "f",
+                                  start, end, /*seekable=*/true);
+  };
+  const auto lines_of = [](io::detail::LineReader& r) {
+    std::vector<std::string> lines;
+    while (!r.finished()) {
+      const bool more = r.fill();
+      for (std::string_view line; r.next_line(line);) lines.emplace_back(line);
+      if (!more) break;
+    }
+    return lines;
+  };
+  auto first = reader(0, 1);
+  CHECK(first.buffer_size() == 1 + io::detail::LineReader::kSlack);
+  CHECK(lines_of(first) == std::vector<std::string>{"a"});
+  auto second = reader(2, 3);  // a range of one byte, its line 100,000 bytes long
+  CHECK(lines_of(second) == std::vector<std::string>{long_line});
+  CHECK(second.buffer_size() >= long_line.size());
+  CHECK(reader(0, io::detail::LineReader::kToEnd).buffer_size() ==
+        long_line.size() + 5 + io::detail::LineReader::kSlack);  // to the end: the file's size
+  // Many tiny ranges with a long line among them read the file exactly once.
+  io::FileSource source(dir / "f", 300);
+  CHECK(read_split(source, 300) == getline_lines(dir / "f"));
 }
 
 TEST_CASE("a missing file is refused by op::input, naming the step and the path") {
