@@ -50,10 +50,10 @@ class DirSink final : public FixedPartitionedSink<T> {
   std::size_t part_of(const T& item, std::size_t parts) const override {
     return static_cast<std::size_t>(hash_key(key_(item)) % parts);
   }
-  std::unique_ptr<SinkPartition<T>> build_part(const std::string&, const std::string& part,
+  std::unique_ptr<SinkPartition<T>> build_part(const std::string& step, const std::string& part,
                                                std::optional<std::string> resume_state) override {
     return std::make_unique<detail::FileSinkPartition<T>>((dir_ / part).string(), part,
-                                                          std::move(resume_state));
+                                                          std::move(resume_state), step);
   }
 
   // Its part files.

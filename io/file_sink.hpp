@@ -13,7 +13,8 @@
 // file, or an earlier run's); a killed process leaves only the temporary file. A
 // resumed part continues its temporary file. A path under /dev/ or /proc/, or naming
 // a file that is not regular (/dev/null, /dev/stdout, a FIFO), is appended to in
-// place, without truncation or resume.
+// place, without truncation or resume. A FIFO without a reader is waited for, saying
+// so on stderr after 50 ms ("sluice: step '<step>' waits for a reader on FIFO '<path>'").
 //
 // Errors: list_parts throws ConfigError when the file's directory is missing or not
 // writable, and op::output when the file is one of the run's inputs or another sink's
@@ -44,10 +45,10 @@ class FileSink final : public FixedPartitionedSink<T> {
     return {path_.string()};
   }
   std::size_t part_of(const T&, std::size_t) const override { return 0; }
-  std::unique_ptr<SinkPartition<T>> build_part(const std::string&, const std::string& part,
+  std::unique_ptr<SinkPartition<T>> build_part(const std::string& step, const std::string& part,
                                                std::optional<std::string> resume_state) override {
     return std::make_unique<detail::FileSinkPartition<T>>(path_.string(), part,
-                                                          std::move(resume_state));
+                                                          std::move(resume_state), step);
   }
 
   std::vector<FileUse> files() const override {

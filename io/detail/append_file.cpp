@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <iostream>
 #include <vector>
 
 #include <sluice/engine/error.hpp>
@@ -81,18 +82,36 @@ std::string partial_name(const std::string& path) {
 }
 
 AppendFile::AppendFile(std::string path, const std::string& part,
-                       std::optional<std::string> resume_state)
+                       std::optional<std::string> resume_state, const std::string& step)
     : path_(std::move(path)) {
   std::optional<std::uint64_t> committed;
   if (resume_state) committed = parse_offset(part, *resume_state);
   if (written_in_place(path_)) {
-    open_in_place(part);
+    open_in_place(step);
   } else {
     open_temporary(part, committed);
   }
 }
 
-void AppendFile::open_in_place(const std::string&) {
+void AppendFile::open_in_place(const std::string& step) {
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) == 0 && S_ISFIFO(st.st_mode)) {
+    // Without a reader, a non-blocking open fails with ENXIO (a blocking one would wait
+    // without a word): a reader gets 50 ms to come, then one line on stderr says why
+    // the run waits, as open_for_reading does for a FIFO without a writer.
+    for (int attempt = 0; attempt < 10; ++attempt) {
+      const int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | O_NONBLOCK);
+      if (fd >= 0) {
+        fd_ = FileDescriptor(fd);
+        if (::fcntl(fd, F_SETFL, O_APPEND) != 0) throw_errno("cannot set up '" + path_ + "'");
+        return;
+      }
+      if (errno != ENXIO) cannot_open(path_);
+      ::usleep(5000);
+    }
+    std::cerr << "sluice: " << (step.empty() ? std::string() : "step '" + step + "' ")
+              << "waits for a reader on FIFO '" << path_ << "'\n";
+  }
   const int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
   if (fd < 0) cannot_open(path_);
   fd_ = FileDescriptor(fd);

@@ -19,7 +19,9 @@
 // A path under /dev/ or /proc/ (/dev/stdout, /dev/null, /dev/fd/N) or naming a file
 // that is not regular (a FIFO, a terminal) is written in place, opened for appending
 // and never truncated, seeked or synced ("--output /dev/stdout >> log" appends to
-// log); such a part cannot resume (its resume state is not used).
+// log); such a part cannot resume (its resume state is not used). Opening a FIFO
+// waits for a reader; when none comes within 50 ms, one line says so on stderr first:
+// "sluice: step '<step>' waits for a reader on FIFO '<path>'".
 #pragma once
 
 #include <cstdint>
@@ -36,8 +38,10 @@ class AppendFile {
   // Opens `path` as above and truncates its temporary file to the size in
   // `resume_state` (a string snapshot() returned), or to 0 without one. Throws
   // ConfigError, naming `part` and what to fix, if the file cannot be opened, the
-  // state is not a size, or the committed bytes are not there.
-  AppendFile(std::string path, const std::string& part, std::optional<std::string> resume_state);
+  // state is not a size, or the committed bytes are not there. `step` names the step
+  // in the message of a FIFO that waits for a reader.
+  AppendFile(std::string path, const std::string& part, std::optional<std::string> resume_state,
+             const std::string& step = {});
   AppendFile(AppendFile&&) = delete;
   // Without close(): removes the temporary file unless a snapshot was committed.
   ~AppendFile();
@@ -54,7 +58,7 @@ class AppendFile {
   const std::string& writing() const { return temp_.empty() ? path_ : temp_; }
 
  private:
-  void open_in_place(const std::string& part);
+  void open_in_place(const std::string& step);
   void open_temporary(const std::string& part, std::optional<std::uint64_t> committed);
 
   std::string path_;  // the final name (links followed)

@@ -18,8 +18,8 @@ template <class T>
 class FileSinkPartition final : public SinkPartition<T> {
  public:
   FileSinkPartition(std::string path, const std::string& part,
-                    std::optional<std::string> resume_state)
-      : file_(std::move(path), part, std::move(resume_state)) {}
+                    std::optional<std::string> resume_state, const std::string& step = {})
+      : file_(std::move(path), part, std::move(resume_state), step) {}
 
   void write_batch(std::vector<T>& items) override { file_.append(format_.format(items)); }
   std::string snapshot() override { return file_.snapshot(); }

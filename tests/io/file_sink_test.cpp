@@ -5,9 +5,12 @@
 // non-regular files are written in place.
 #include <sluice/io/file_sink.hpp>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
+#include <csignal>
 #include <optional>
 
 #include <doctest/doctest.h>
@@ -230,4 +233,42 @@ TEST_CASE("a FileSink through a symbolic link replaces the link's target, not th
   run_with(flow, 2);
   CHECK(std::filesystem::is_symlink(dir / "link.txt"));
   CHECK(read_file(dir / "target.txt") == "new\n");
+}
+
+TEST_CASE("a FIFO output without a reader says so on stderr, then is written once one opens it") {
+  TempDir dir;
+  const auto path = dir / "out.fifo";
+  REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
+  // Should the message not come, the non-blocking reader below is closed early: the
+  // run then fails on EPIPE instead of the test process dying of SIGPIPE.
+  const auto previous = std::signal(SIGPIPE, SIG_IGN);
+  const std::vector<std::string> values = numbered(500);
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    Dataflow flow("flow");
+    op::output("write", op::input(flow, "in", TestingSource<std::string>::of(values)),
+               io::FileSink<std::string>(path));
+    std::optional<std::string> text;
+    std::exception_ptr failure;
+    bool said = false;
+    {
+      StderrCapture err;
+      BackgroundRun runner(flow, config_with(workers, 32));
+      said = err.wait_for(
+          "sluice: step 'flow.write' waits for a reader on FIFO '" + path.string() + "'\n",
+          std::chrono::seconds(20));
+      // Blocking once the message is out (the writer waits in open); otherwise a
+      // non-blocking open, so the test cannot hang on a writer that never comes.
+      io::detail::FileDescriptor reader(
+          ::open(path.c_str(), said ? O_RDONLY : O_RDONLY | O_NONBLOCK));
+      REQUIRE(reader.valid());
+      if (said) text = read_to_end(reader.get(), std::chrono::seconds(20));
+      reader.close();
+      failure = failure_of(runner);
+    }
+    CHECK(said);
+    CHECK(!failure);
+    CHECK(text == std::optional<std::string>(joined_lines(values)));
+  }
+  std::signal(SIGPIPE, previous);
 }

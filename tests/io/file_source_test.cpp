@@ -8,6 +8,7 @@
 
 #include <random>
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -367,5 +368,36 @@ TEST_CASE("a pipe given as a path is one part, read in order, at any worker coun
     run_with(flow, workers);
     CHECK(sink.values() == std::vector<std::string>{"a", "b", "c"});
     ::close(fds[0]);
+  }
+}
+
+TEST_CASE("a FIFO input without a writer says so on stderr, then is read once one opens it") {
+  TempDir dir;
+  const auto path = dir / "in.fifo";
+  REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    Dataflow flow("flow");
+    TestingSink<std::string> sink;
+    op::output("out", op::input(flow, "in", io::FileSource(path)), sink);
+    std::exception_ptr failure;
+    bool said = false;
+    {
+      StderrCapture err;
+      BackgroundRun runner(flow, config_with(workers));
+      said = err.wait_for(
+          "sluice: step 'flow.in' waits for a writer on FIFO '" + path.string() + "'\n",
+          std::chrono::seconds(20));
+      // Blocking once the message is out (the reader waits in open); otherwise
+      // non-blocking, so the test cannot hang.
+      io::detail::FileDescriptor writer(
+          ::open(path.c_str(), said ? O_WRONLY : O_WRONLY | O_NONBLOCK));
+      if (writer.valid()) CHECK(::write(writer.get(), "x\ny\n", 4) == 4);
+      writer.close();
+      failure = failure_of(runner);
+    }
+    CHECK(said);
+    CHECK(!failure);
+    CHECK(sink.values() == std::vector<std::string>{"x", "y"});
   }
 }

@@ -4,12 +4,16 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <sluice/io/io.hpp>
@@ -66,12 +70,17 @@ inline std::vector<std::string> getline_lines(const std::filesystem::path& path)
   return lines;
 }
 
-// Runs `flow` at `workers` workers with small batches.
-inline void run_with(const Dataflow& flow, std::uint32_t workers, std::size_t batch_size = 64) {
+// A run at `workers` workers with small batches.
+inline RunConfig config_with(std::uint32_t workers, std::size_t batch_size = 64) {
   RunConfig config;
   config.workers = workers;
   config.batch_size = batch_size;
-  run(flow, config);
+  return config;
+}
+
+// Runs `flow` at `workers` workers with small batches.
+inline void run_with(const Dataflow& flow, std::uint32_t workers, std::size_t batch_size = 64) {
+  run(flow, config_with(workers, batch_size));
 }
 
 template <class T>
@@ -102,6 +111,70 @@ std::string config_error_of(F&& f) {
   }
   FAIL("expected a ConfigError");
   return {};
+}
+
+// Waits for `run` to end; what it threw (null: nothing).
+inline std::exception_ptr failure_of(BackgroundRun& run) {
+  try {
+    run.join();
+  } catch (...) {
+    return std::current_exception();
+  }
+  return nullptr;
+}
+
+// Standard error (fd 2) redirected into a pipe while it lives, so a test can wait for
+// a line a connector prints (bounded waits; no sleeps). Restores fd 2 when destroyed.
+class StderrCapture {
+ public:
+  StderrCapture() {
+    REQUIRE(::pipe2(pipe_, O_CLOEXEC) == 0);
+    saved_ = ::dup(2);
+    REQUIRE(saved_ >= 0);
+    REQUIRE(::dup2(pipe_[1], 2) == 2);
+  }
+  StderrCapture(const StderrCapture&) = delete;
+  ~StderrCapture() {
+    ::dup2(saved_, 2);
+    ::close(saved_);
+    ::close(pipe_[0]);
+    ::close(pipe_[1]);
+  }
+  // Reads what was written until it contains `text` (true) or `limit` passes (false).
+  bool wait_for(const std::string& text, std::chrono::milliseconds limit) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    while (seen_.find(text) == std::string::npos) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          until - std::chrono::steady_clock::now());
+      pollfd p{pipe_[0], POLLIN, 0};
+      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+      char block[4096];
+      const ssize_t n = ::read(pipe_[0], block, sizeof block);
+      if (n <= 0) return false;
+      seen_.append(block, static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+  const std::string& seen() const { return seen_; }
+
+ private:
+  int pipe_[2] = {-1, -1};
+  int saved_ = -1;
+  std::string seen_;
+};
+
+// Reads `fd` to its end, waiting at most `limit` for each read; nullopt on a timeout.
+inline std::optional<std::string> read_to_end(int fd, std::chrono::milliseconds limit) {
+  std::string text;
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(limit.count())) <= 0) return std::nullopt;
+    char block[4096];
+    const ssize_t n = ::read(fd, block, sizeof block);
+    if (n < 0) return std::nullopt;
+    if (n == 0) return text;
+    text.append(block, static_cast<std::size_t>(n));
+  }
 }
 
 }  // namespace io_test
