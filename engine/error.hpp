@@ -47,15 +47,21 @@ class StepError : public Error {
 };
 
 // Thrown inside a step's user code: "this item is at fault"; the runtime adds the
-// step, worker and epoch. Built-in operators wrap user exceptions into it.
+// step, worker and epoch. Built-in operators wrap user exceptions into it, with the
+// item's index in the batch the step was given (so a source step can say which line
+// of which file it was: io/source_partition.hpp, locate).
 class ItemError : public Error {
  public:
   ItemError(std::string reason, std::string item)
       : Error(std::move(reason)), item_(std::move(item)) {}
+  ItemError(std::string reason, std::string item, std::size_t index)
+      : Error(std::move(reason)), item_(std::move(item)), index_(index) {}
   const std::string& item() const { return item_; }
+  std::optional<std::size_t> index() const { return index_; }
 
  private:
   std::string item_;
+  std::optional<std::size_t> index_;
 };
 
 namespace detail {

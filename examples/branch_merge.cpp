@@ -7,8 +7,10 @@
 // "2026-11-21T08:11:07 ERROR payment timeout user=160". The report has one line per
 // ERROR, "error<TAB>time<TAB>component<TAB>message", and one line per other level,
 // "count<TAB>LEVEL<TAB>how many lines", written when the input ends. Lines may come
-// out in any order. A line without the four parts stops the run with an error naming
-// step "parse" and the line.
+// out in any order. A line without the four parts (a blank line too) stops the run
+// with an error naming step "log", the file and the line number, and the line:
+// "step 'branch_merge.log' failed on worker 0 at epoch 0: 'app.log' line 7: expected
+// '<time> <LEVEL> <component> <message>'; item: ...".
 #include <cstdint>
 #include <sstream>
 #include <stdexcept>
@@ -32,7 +34,8 @@ struct LogLine {
   std::string message;
 };
 
-// Step "parse": splits a line into its parts; a throw names the step and the line.
+// Splits a line into its parts, in the input step (so that a throw names the file and
+// the line number: op::input with a parse function).
 LogLine parse(const std::string& line) {
   std::istringstream in(line);
   LogLine parsed;
@@ -68,8 +71,7 @@ int main(int argc, char** argv) {
     namespace op = sluice::op;
     // The file is split into one byte range per worker: every worker reads and parses
     // its share of the lines, and the stateless steps below run where the lines are.
-    auto lines = op::input(flow, "log", sluice::io::FileSource(input));
-    auto entries = op::map("parse", lines, parse);
+    auto entries = op::input(flow, "log", sluice::io::FileSource(input), parse);
     // branch: one input, two outputs; the records keep their worker and epoch.
     auto split =
         op::branch("is_error", entries, [](const LogLine& e) { return e.level == "ERROR"; });

@@ -20,8 +20,10 @@
 // most 10,000 windows (L <= 10000 * S). The sum is exact: a 128-bit integer, which no
 // file can overflow. A flag out of its range, a flag the window kind does not use, or
 // a missing one is refused before any data moves with exit code 2 and a message naming
-// the flag; a line whose event_ms is outside the range stops the run (exit code 1)
-// naming the line.
+// the flag; a malformed line (a blank one too) or one whose event_ms is outside the
+// range stops the run (exit code 1) naming the file, the line number and the line:
+// "step 'windowed_sum.events' failed on worker 0 at epoch 0: 'events.csv' line 7:
+// expected 3 comma-separated fields: event_ms,key,value; item: ...".
 #include <charconv>
 #include <cstdint>
 #include <stdexcept>

@@ -1,6 +1,7 @@
 // CsvSource: header, rows, field-count checks.
 #include <sluice/io/csv_source.hpp>
 
+#include <algorithm>
 #include <sstream>
 
 #include <sluice/engine/error.hpp>
@@ -18,12 +19,19 @@ class CsvPartition final : public SourcePartition<CsvRow> {
       : header_(std::move(header)), reader_(std::move(reader)), line_(line) {}
 
   bool next_batch(std::vector<CsvRow>& out) override {
+    batch_line_ = line_;
+    rows_ = 0;
+    empties_.clear();
     if (reader_.finished()) return false;
     reader_.fill();
     std::string_view text;
     while (reader_.next_line(text)) {
       const std::uint64_t number = line_++;
-      if (text.empty()) continue;
+      if (text.empty()) {
+        empties_.push_back(rows_);  // per empty line, not per row
+        continue;
+      }
+      ++rows_;
       if (auto error = detail::parse_csv_line(text, fields_, ends_); !error.empty()) {
         throw ItemError("line " + std::to_string(number) + ": " + error, std::string(text));
       }
@@ -42,10 +50,23 @@ class CsvPartition final : public SourcePartition<CsvRow> {
     return std::to_string(reader_.offset()) + " " + std::to_string(line_);
   }
 
+  // Row k of the last batch is on line batch_line_ + k + the empty lines before it.
+  std::string locate(std::size_t index) override {
+    if (index >= rows_) return {};
+    const auto skipped =
+        std::upper_bound(empties_.begin(), empties_.end(), index) - empties_.begin();
+    return "'" + reader_.what() + "' line " +
+           std::to_string(batch_line_ + index + static_cast<std::uint64_t>(skipped));
+  }
+
  private:
   std::shared_ptr<const CsvHeader> header_;
   detail::LineReader reader_;
   std::uint64_t line_;  // number of the next line (1-based)
+  // The last batch: its first line, its rows, and for each empty line the rows before it.
+  std::uint64_t batch_line_ = 0;
+  std::size_t rows_ = 0;
+  std::vector<std::size_t> empties_;
   std::string fields_;
   std::vector<std::uint32_t> ends_;
 };

@@ -18,6 +18,10 @@
 // Files: a source that reads files declares them (files(), file_use.hpp) and op::input
 // claims them for the step, so that no sink of the dataflow may write them.
 //
+// With a parse function (op::input(flow, id, source, parse)), records are parsed in the
+// source step, and a record the function throws on is reported with the file and line
+// it was read from (the partition's locate), not only the record.
+//
 // Errors: list_parts runs once on the graph-building thread when op::input is
 // called (with workers = 1), so its ConfigError ("step '<path>': ...") surfaces
 // before any data moves; it runs again once per run with the real worker count, on
@@ -134,6 +138,15 @@ Stream<T> fixed_input(const Dataflow& flow, std::string id,
       [](const RunConfig& config, Epoch first) { return IngestionStamp<T>(config, first); });
 }
 
+template <class T, class F>
+auto parsed_input(const Dataflow& flow, std::string id,
+                  std::shared_ptr<FixedPartitionedSource<T>> source, F parse, InputResume resume) {
+  return fixed_input_stamped<T>(flow, std::move(id), std::move(source), std::move(resume),
+                                [parse](const RunConfig& config, Epoch first) {
+                                  return ParsingStamp<T, F>(config, first, parse);
+                                });
+}
+
 template <class T>
 Stream<T> dynamic_input(const Dataflow& flow, std::string id,
                         std::shared_ptr<DynamicSource<T>> source) {
@@ -173,6 +186,22 @@ requires std::derived_from<S, io::FixedPartitionedSource<typename S::value_type>
     Stream<typename S::value_type> input(const Dataflow& flow, std::string id, S source,
                                          io::InputResume resume = {}) {
   return input(flow, std::move(id), std::make_shared<S>(std::move(source)), std::move(resume));
+}
+
+// input: as above, each record made by `parse` (T& or T -> U) in the source step itself,
+// in read order, so a record `parse` throws on is reported where it was read: "step
+// '<path>' failed on worker 0 at epoch 0: '<file>' line 7: <what parse threw>; item:
+// <the record>" (FileSource, DirSource and CsvSource name the file and line; other
+// sources as a step's function: the step, worker, epoch and record).
+template <class S, class F>
+requires std::derived_from<S, io::FixedPartitionedSource<typename S::value_type>> &&
+    std::invocable<F&, typename S::value_type&&>
+auto input(const Dataflow& flow, std::string id, S source, F parse, io::InputResume resume = {}) {
+  using T = typename S::value_type;
+  return io::detail::parsed_input<T>(
+      flow, std::move(id),
+      std::shared_ptr<io::FixedPartitionedSource<T>>(std::make_shared<S>(std::move(source))),
+      std::move(parse), std::move(resume));
 }
 
 // input: the records of each worker's partition of a dynamic source.

@@ -39,6 +39,16 @@ class StatelessSourcePartition {
   // sleeps until then, it does not spin).
   virtual std::optional<std::chrono::system_clock::time_point> next_awake() { return std::nullopt; }
 
+  // Where the record at `index` of the batch the last call returned was read, for an
+  // error message ("'<file>' line 7"), or "" when unknown (the default). Called only
+  // when the source step's function fails on that record (op::input with a parse
+  // function, event_time_input), so the hot path keeps no record positions: a line
+  // partition counts its lines per batch, and the lines before its range only here.
+  virtual std::string locate(std::size_t index) {
+    (void)index;
+    return {};
+  }
+
   // Called once after the last next_batch. Not called when the run fails; the
   // destructor must release resources in that case too.
   virtual void close() {}

@@ -5,6 +5,7 @@
 
 #include <iterator>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sluice::io::detail {
@@ -28,8 +29,10 @@ bool LinePartition::next_batch(std::vector<std::string>& out) {
 
 bool LinePartition::refill_batch(std::vector<std::string>& out) {
   std::size_t n = 0;
+  lines_before_ += std::exchange(last_, 0);
   const auto done = [&](bool more) {
     out.resize(n);
+    last_ = n;
     return more;
   };
   if (reader_.finished()) return done(false);
@@ -46,6 +49,12 @@ bool LinePartition::refill_batch(std::vector<std::string>& out) {
     ++n;
   }
   return done(!reader_.finished());
+}
+
+std::string LinePartition::locate(std::size_t index) {
+  if (index >= last_) return {};
+  return "'" + reader_.what() + "' line " +
+         std::to_string(reader_.first_line() + lines_before_ + index);
 }
 
 std::optional<std::chrono::system_clock::time_point> LinePartition::next_awake() {

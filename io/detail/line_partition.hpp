@@ -1,6 +1,10 @@
 // LinePartition: a source partition of text lines read by a LineReader; its snapshot
 // is the byte offset of the next line. The partition of FileSource, DirSource and
 // StdInSource. Internal to io/.
+//
+// locate(k) names the file and the line number of the k-th line of the last batch: the
+// partition counts the lines it handed out per batch (one addition per batch), and the
+// lines before its range are counted only then (LineReader::first_line).
 #pragma once
 
 #include <chrono>
@@ -27,9 +31,12 @@ class LinePartition final : public SourcePartition<std::string> {
   bool refill_batch(std::vector<std::string>& out) override;
   std::optional<std::chrono::system_clock::time_point> next_awake() override;
   std::string snapshot() override { return std::to_string(reader_.offset()); }
+  std::string locate(std::size_t index) override;
 
  private:
   LineReader reader_;
+  std::uint64_t lines_before_ = 0;  // lines of the range handed out before the last batch
+  std::size_t last_ = 0;            // lines in the last batch
   bool poll_;
   bool waiting_ = false;
 };

@@ -20,12 +20,27 @@ std::size_t read_some(int fd, char* into, std::size_t size, const std::string& w
     if (errno != EINTR) throw_errno("cannot read '" + what + "'");
   }
 }
+// The '\n's in the first `end` bytes of `fd` (pread: the read position stays).
+std::uint64_t newlines_before(int fd, std::uint64_t end) {
+  std::uint64_t lines = 0;
+  std::vector<char> block(256 * 1024);
+  for (std::uint64_t at = 0; at < end;) {
+    const std::size_t want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(block.size(), end - at));
+    const ssize_t n = ::pread(fd, block.data(), want, static_cast<off_t>(at));
+    if (n <= 0) break;
+    lines += static_cast<std::uint64_t>(std::count(block.data(), block.data() + n, '\n'));
+    at += static_cast<std::uint64_t>(n);
+  }
+  return lines;
+}
 }  // namespace
 
 LineReader::LineReader(FileDescriptor fd, std::string what, std::uint64_t start, std::uint64_t end,
                        bool seekable, std::size_t max_line)
     : fd_(std::move(fd)),
       what_(std::move(what)),
+      start_(start),
       base_(start),
       end_(end),
       seekable_(seekable),
@@ -56,6 +71,7 @@ void LineReader::skip_prefix() {
       return;
     }
     to_skip_ -= n;
+    skipped_lines_ += static_cast<std::uint64_t>(std::count(buf_.data(), buf_.data() + n, '\n'));
   }
 }
 
@@ -81,20 +97,14 @@ bool LineReader::fill() {
   return true;
 }
 
+std::uint64_t LineReader::first_line() const {
+  return 1 + (seekable_ ? newlines_before(fd_.get(), start_) : skipped_lines_);
+}
+
 void LineReader::line_too_long(std::uint64_t start) const {
   std::string where = "at byte offset " + std::to_string(start);
   if (seekable_) {  // the line number, counted now (only on this error)
-    std::uint64_t lines = 1;
-    std::vector<char> block(256 * 1024);
-    for (std::uint64_t at = 0; at < start;) {
-      const std::size_t want =
-          static_cast<std::size_t>(std::min<std::uint64_t>(block.size(), start - at));
-      const ssize_t n = ::pread(fd_.get(), block.data(), want, static_cast<off_t>(at));
-      if (n <= 0) break;
-      lines += static_cast<std::uint64_t>(std::count(block.data(), block.data() + n, '\n'));
-      at += static_cast<std::uint64_t>(n);
-    }
-    where = "line " + std::to_string(lines);
+    where = "line " + std::to_string(1 + newlines_before(fd_.get(), start));
   }
   throw std::length_error("'" + what_ + "' " + where + " is longer than " +
                           std::to_string(max_line_) +

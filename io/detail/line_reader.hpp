@@ -91,6 +91,11 @@ class LineReader {
     return true;
   }
 
+  // The line number (1-based) of the range's first line: counted now, by reading the
+  // file before it (a seekable file), or from the bytes skipped to reach it (a stream).
+  // For error messages only.
+  std::uint64_t first_line() const;
+
   // True once every line of the range has been handed out.
   bool finished() const { return base_ + pos_ >= end_ || (eof_ && pos_ == len_); }
   // The file offset of the next line to hand out (a line start).
@@ -106,9 +111,11 @@ class LineReader {
 
   FileDescriptor fd_;
   std::string what_;
-  std::uint64_t base_;  // file offset of buf_[0]
+  std::uint64_t start_;  // file offset of the range's first line
+  std::uint64_t base_;   // file offset of buf_[0]
   std::uint64_t end_;
-  std::uint64_t to_skip_ = 0;  // bytes still to discard from a non-seekable fd
+  std::uint64_t to_skip_ = 0;        // bytes still to discard from a non-seekable fd
+  std::uint64_t skipped_lines_ = 0;  // the '\n's among the bytes discarded
   std::vector<char> buf_;
   std::size_t pos_ = 0;  // next unread byte
   std::size_t len_ = 0;  // valid bytes

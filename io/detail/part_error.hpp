@@ -9,6 +9,7 @@
 #include <string>
 
 #include <sluice/engine/epoch.hpp>
+#include <sluice/engine/error.hpp>
 
 namespace sluice::io::detail {
 
@@ -25,6 +26,12 @@ struct PartContext {
 [[noreturn]] void rethrow_from_part(const PartContext& where, std::exception_ptr error,
                                     const char* doing = nullptr);
 
+// Rethrows `error`, the failure of the step's function on a record of the last batch of
+// `part`, as a StepError whose reason starts with the record's place ("'<file>' line 7:
+// ") when the partition can say it (locate); otherwise rethrows it unchanged.
+template <class Part>
+[[noreturn]] void rethrow_located(const PartContext& where, const ItemError& error, Part& part);
+
 // Calls f(); rethrows whatever it throws with rethrow_from_part.
 template <class F>
 decltype(auto) in_part(const PartContext& where, F&& f, const char* doing = nullptr) {
@@ -33,6 +40,18 @@ decltype(auto) in_part(const PartContext& where, F&& f, const char* doing = null
   } catch (...) {
     rethrow_from_part(where, std::current_exception(), doing);
   }
+}
+
+template <class Part>
+void rethrow_located(const PartContext& where, const ItemError& error, Part& part) {
+  if (error.index()) {
+    const std::string place = in_part(where, [&] { return part.locate(*error.index()); });
+    if (!place.empty()) {
+      throw StepError(where.step, where.worker, where.epoch, place + ": " + error.what(),
+                      error.item());
+    }
+  }
+  throw;
 }
 
 }  // namespace sluice::io::detail

@@ -32,12 +32,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include <sluice/io/detail/part_error.hpp>
 #include <sluice/io/detail/part_list.hpp>
 #include <sluice/io/source_partition.hpp>
+#include <sluice/operators/detail/each_item.hpp>
 #include <sluice/operators/operator_builder.hpp>
 
 namespace sluice::io::detail {
@@ -97,6 +99,28 @@ class IngestionStamp {
 
  private:
   IngestionClock clock_;
+};
+
+// Ingestion epochs, each record made by `parse` in the source step (op::input with a
+// parse function): a record it throws on is located in its partition.
+template <class T, class F>
+class ParsingStamp : public IngestionStamp<T> {
+ public:
+  using Out =
+      std::decay_t<decltype(sluice::detail::call_user(std::declval<F&>(), std::declval<T&>()))>;
+  ParsingStamp(const RunConfig& config, Epoch first, F parse)
+      : IngestionStamp<T>(config, first), parse_(std::move(parse)) {}
+  void emit(OutputHandle<Out>& output, const Capability& cap, typename IngestionStamp<T>::Part&,
+            std::vector<T>& batch, const PartContext&) {
+    made_.reserve(batch.size());
+    sluice::detail::each_item(
+        batch, [&](T& record) { made_.push_back(sluice::detail::call_user(parse_, record)); });
+    output.session(cap).give_vector(made_);
+  }
+
+ private:
+  F parse_;
+  std::vector<Out> made_;
 };
 
 template <class T, class Stamp = IngestionStamp<T>>
@@ -169,7 +193,13 @@ class SourceDriver {
     const PartContext where{ctx.step_path(), ctx.worker_index(), cap_.epoch(), p.name};
     const bool more = in_part(where, [&] { return p.part->refill_batch(batch_); });
     if (!batch_.empty()) {
-      ctx.at_epoch(cap_.epoch(), [&] { stamp_.emit(output, cap_, r.stamp, batch_, where); });
+      ctx.at_epoch(cap_.epoch(), [&] {
+        try {
+          stamp_.emit(output, cap_, r.stamp, batch_, where);
+        } catch (const ItemError& e) {  // the step's function failed on a record
+          rethrow_located(where, e, *p.part);
+        }
+      });
     }
     if (!more) {
       in_part(

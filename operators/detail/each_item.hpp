@@ -1,5 +1,6 @@
 // Runs a user function over the records of a batch and, if it throws, reports which
-// record: one try block per batch, so the happy path costs nothing per record.
+// record (its rendering and its index in the batch): one try block per batch, so the
+// happy path costs nothing per record.
 #pragma once
 
 #include <exception>
@@ -20,9 +21,9 @@ void each_item(std::vector<T>& items, F&& f) {
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
-    throw ItemError(e.what(), render(items[i]));
+    throw ItemError(e.what(), render(items[i]), i);
   } catch (...) {
-    throw ItemError("an exception not derived from std::exception", render(items[i]));
+    throw ItemError("an exception not derived from std::exception", render(items[i]), i);
   }
 }
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # End-to-end checks of examples/anomaly_detector, join and branch_merge: at 1 and 2
 # workers their sorted output equals tests/examples/expected/*.txt (computed without
-# the examples by make_expected.py); bad input exits non-zero naming the step. Every
+# the examples by make_expected.py); bad input exits non-zero naming the step (and, for
+# branch_merge and windowed_sum at 1, 2 and 3 workers, exactly: the file and line). Every
 # example (wordcount and windowed_sum too) refuses an output that is one of its inputs
 # or another output, with exit code 1 and the input left intact.
 #
@@ -85,9 +86,6 @@ for w in 1 2; do
   expect_error "join -w $w: non-numeric amount" \
     "step 'join.orders_parse'|amount 'twelve'|1019,4,twelve" \
     "$join" -w "$w" --users "$users" --orders "$bad/orders_bad.csv"
-  expect_error "branch_merge -w $w: line without a message" \
-    "step 'branch_merge.parse'|2026-11-21T08:30:00 ERROR" \
-    "$branch" -w "$w" --input "$bad/app_bad.log"
 
   # complete and running totals depend on arrival order (see examples/join.cpp): the
   # runs must succeed, their numbers are not compared.
@@ -173,6 +171,53 @@ cp "$orders" "$tmp/in/orders.csv"
 expect_refused "join --output equal to --orders" \
   "error: step 'join.write' writes '$tmp/in/orders.csv' and step 'join.orders' reads '$tmp/in/orders.csv': $same; $destroy" \
   "$tmp/in/orders.csv" "$join" --users "$users" --orders "$tmp/in/orders.csv" --output "$tmp/in/orders.csv"
+
+# A malformed or blank line names the file and the line number, at 1, 2 and 3 workers.
+# expect_first_line CHECK EXACT COMMAND...: COMMAND exits 1 and stderr's first line is
+# EXACT.
+expect_first_line() {
+  check=$1 want=$2
+  shift 2
+  "$@" >"$tmp/stdout" 2>"$tmp/stderr"
+  rc=$?
+  got=$(head -n 1 "$tmp/stderr")
+  if [ $rc -ne 1 ] || [ "$got" != "$want" ]; then
+    fail "$check: exit code $rc (expected 1), first stderr line '$got', expected '$want'"
+  else
+    echo "ok: $check"
+  fi
+}
+# worker_of FILE LINE W: the worker reading line LINE of FILE split W ways by FileSource
+# (part k, on worker k, holds the lines that start in bytes [k*S/W, (k+1)*S/W)).
+worker_of() {
+  offset=$(head -n $(($2 - 1)) "$1" | wc -c) size=$(wc -c <"$1") k=0
+  while [ $k -lt $(($3 - 1)) ] && [ $(((k + 1) * size / $3)) -le "$offset" ]; do k=$((k + 1)); done
+  echo $k
+}
+shape="expected '<time> <LEVEL> <component> <message>'"
+fields="expected 3 comma-separated fields: event_ms,key,value"
+{ head -n 40 "$log"; echo; tail -n +41 "$log"; } >"$tmp/app_blank.log"
+{ head -n 9 "$data/events.csv"; echo "1700000009999,sensor-a"; tail -n +10 "$data/events.csv"; } \
+  >"$tmp/events_bad.csv"
+{ head -n 19 "$data/events.csv"; echo; tail -n +20 "$data/events.csv"; } >"$tmp/events_blank.csv"
+windowed_args="--output $tmp/out --late $tmp/late --window tumbling --length-ms 1000 --max-delay-ms 0"
+for w in 1 2 3; do
+  expect_first_line "branch_merge -w $w: a malformed line names the file and line" \
+    "error: step 'branch_merge.log' failed on worker $(worker_of "$bad/app_bad.log" 31 $w) at epoch 0: '$bad/app_bad.log' line 31: $shape; item: 2026-11-21T08:30:00 ERROR" \
+    "$branch" -w "$w" --input "$bad/app_bad.log"
+  expect_first_line "branch_merge -w $w: a blank line names the file and line" \
+    "error: step 'branch_merge.log' failed on worker $(worker_of "$tmp/app_blank.log" 41 $w) at epoch 0: '$tmp/app_blank.log' line 41: $shape" \
+    "$branch" -w "$w" --input "$tmp/app_blank.log"
+  # windowed_sum reads its file as one partition, on worker 0.
+  # shellcheck disable=SC2086
+  expect_first_line "windowed_sum -w $w: a malformed line names the file and line" \
+    "error: step 'windowed_sum.events' failed on worker 0 at epoch 0: '$tmp/events_bad.csv' line 10: $fields; item: 1700000009999,sensor-a" \
+    "$windowed" -w "$w" --input "$tmp/events_bad.csv" $windowed_args
+  # shellcheck disable=SC2086
+  expect_first_line "windowed_sum -w $w: a blank line names the file and line" \
+    "error: step 'windowed_sum.events' failed on worker 0 at epoch 0: '$tmp/events_blank.csv' line 20: $fields" \
+    "$windowed" -w "$w" --input "$tmp/events_blank.csv" $windowed_args
+done
 
 if [ $failed -ne 0 ]; then
   echo "$failed check(s) failed"

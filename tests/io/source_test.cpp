@@ -3,6 +3,7 @@
 // and the errors (list_parts at graph time, next_batch and build_part at run time).
 #include <sluice/io/source.hpp>
 
+#include <charconv>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -391,4 +392,101 @@ TEST_CASE("a dynamic source may have no partition on some workers") {
     CHECK(sink.values().size() == 10 * (workers - 1));
     for (const auto& r : sink.records()) CHECK(r.worker != 0);
   }
+}
+
+namespace {
+// "<integer>" -> its value; throws std::invalid_argument naming the line otherwise.
+std::int64_t number_of(const std::string& line) {
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), v);
+  if (ec != std::errc() || end != line.data() + line.size() || line.empty()) {
+    throw std::invalid_argument("not a number: '" + line + "'");
+  }
+  return v;
+}
+
+// "'<path>' <rest>", the place a message names (appended, not operator+: GCC 12's
+// -Wrestrict false positive, PR 105329).
+std::string at_file(const std::filesystem::path& path, const std::string& rest) {
+  std::string text(1, '\'');
+  text += path.string();
+  text += "' ";
+  text += rest;
+  return text;
+}
+
+// The numbers of `path`'s lines, parsed by op::input at `workers` workers.
+std::vector<std::int64_t> parse_numbers(const std::filesystem::path& path, std::uint32_t workers) {
+  Dataflow flow("flow");
+  TestingSink<std::int64_t> sink;
+  op::output("out", op::input(flow, "in", io::FileSource(path), number_of), sink);
+  run_with(flow, workers);
+  return sink.values();
+}
+
+// The part (of `parts`, FileSource's split) holding the line that starts at `offset`.
+std::uint32_t part_at(std::uint64_t offset, std::uint64_t size, std::uint32_t parts) {
+  std::uint32_t k = 0;
+  while (k + 1 < parts && (k + 1) * size / parts <= offset) ++k;
+  return k;
+}
+}  // namespace
+
+TEST_CASE("a line the input step's parse throws on is reported with its file and line number") {
+  TempDir dir;
+  const auto path = dir / "numbers.txt";
+  // Several read blocks per part, so lines are counted across batches and parts.
+  const int lines = 300'000, bad = 271'828, blank = 290'000;
+  std::string text;
+  std::uint64_t bad_offset = 0;
+  for (int i = 1; i <= lines; ++i) {
+    if (i == bad) bad_offset = text.size();
+    text += i == bad ? std::string("x") : i == blank ? std::string() : std::to_string(i);
+    text += '\n';
+  }
+  write_file(path, text);
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    const StepError e = step_error_of([&] { parse_numbers(path, workers); });
+    CHECK(e.step() == "flow.in");
+    CHECK(e.worker() == std::optional<std::uint32_t>(part_at(bad_offset, text.size(), workers)));
+    CHECK(e.reason() == at_file(path, "line 271828: not a number: 'x'"));
+    CHECK(e.item() == "x");
+  }
+  write_file(path, "1\n2\n\n4\n");
+  const StepError e = step_error_of([&] { parse_numbers(path, 1); });
+  CHECK(e.reason() == at_file(path, "line 3: not a number: ''"));
+}
+
+TEST_CASE("a parsed input reads what op::input and a map read, at 1, 2 and 3 workers") {
+  TempDir dir;
+  const auto path = dir / "numbers.txt";
+  std::string text;
+  std::vector<std::int64_t> expected;
+  for (int i = 0; i < 5000; ++i) {
+    text += std::to_string(i * 7) + "\n";
+    expected.push_back(i * 7);
+  }
+  write_file(path, text);
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    CHECK(sorted(parse_numbers(path, workers)) == expected);
+  }
+}
+
+TEST_CASE(
+    "a CSV row the input step's parse throws on is reported with its line, empty lines "
+    "counted") {
+  TempDir dir;
+  const auto path = dir / "rows.csv";
+  write_file(path, "\na\n1\n\n2\n\n\nx\n3\n");
+  Dataflow flow("flow");
+  TestingSink<std::int64_t> sink;
+  op::output("out",
+             op::input(flow, "in", io::CsvSource(path),
+                       [](const io::CsvRow& row) { return number_of(std::string(row["a"])); }),
+             sink);
+  const StepError e = step_error_of([&] { run_with(flow, 2); });
+  CHECK(e.reason() == at_file(path, "line 8: not a number: 'x'"));
+  CHECK(e.item() == "x");
 }

@@ -265,11 +265,14 @@ def check_flags_and_edges(exe, tmp):
                  base, 2, "error: --length-ms 1000000 --slide-ms 1: a line would be in up to "
                  "1000000 windows, more than the limit of 10000: make --slide-ms at least 100 or "
                  "--length-ms at most 10000")
-    # Lines whose time is outside the supported range stop the run naming the line.
+    # Lines whose time is outside the supported range stop the run naming the file, the
+    # line number and the line.
+    bad = os.path.join(tmp, "bad.csv")
     for ms in ["9223372036854775807", "-9223372036854775808", "2305843009213693952"]:
         line = f"{ms},a,1"
         expect_exact(exe, tmp, ["--window", "tumbling", "--length-ms", "10"] + base, 1,
-                     f"error: step 'windowed_sum.events' failed on worker 0 at epoch 0: event_ms "
+                     f"error: step 'windowed_sum.events' failed on worker 0 at epoch 0: "
+                     f"'{bad}' line 2: event_ms "
                      f"{ms} is outside the supported event times, -{top} to {top}; "
                      f"item: {line}", input_text=f"0,a,1\n{line}\n")
     # A sum past int64 is exact.
