@@ -63,7 +63,7 @@ class InputHandle {
   explicit InputHandle(detail::InputQueue<T>& queue) : queue_(queue) {}
 
   // Calls f(InputBatch<T>&) for every batch that has arrived, in arrival order
-  // (epochs may interleave; see DESIGN.md: stateful operators reorder by epoch).
+  // (epochs may interleave; the stateful operators reorder by epoch).
   template <class F>
   void for_each(F&& f) {
     Batch<T> batch;

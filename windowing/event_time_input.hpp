@@ -1,4 +1,4 @@
-// Sources on event-time epochs, and system-time stamping (DESIGN.md, "Time").
+// Sources on event-time epochs, and system-time stamping.
 //
 //   window::event_time_input(flow, id, source, clock, time_of [, resume])
 //     -> Stream<Timed<U>>

@@ -26,7 +26,7 @@
 //     S snapshot() const;  // cereal must be able to serialize S
 //   };
 //
-// Semantics (DESIGN.md, "Time and windowing semantics"):
+// Semantics:
 // - A record marked late by its source, or whose time is in an epoch before the one
 //   it travels at (its windows may be closed), goes to `late` unchanged, at its epoch.
 // - Every other record is given to every window of its key that contains its time.

@@ -3,7 +3,7 @@
 // epochs. Sparse epochs (a few records each) then cost a batch, not a message: a
 // read batch over 2,000 epochs of 100 ms reaches the tracker as a few messages.
 //
-// Why the protocol allows it (DESIGN.md, "Progress protocol"): the producer records
+// Why the progress protocol allows it: the producer records
 // the bundle's +1 at `counted` in the activation that makes it, so it is published
 // with that activation's capability changes, no later; until the consumer takes the
 // bundle's last batch that pointstamp keeps the input's frontier at or before every

@@ -1,7 +1,7 @@
-// EpochStash<T>: makes an operator apply its input in epoch order (DESIGN.md, "State
-// and recovery"): a batch is applied at once when no earlier epoch can still arrive
-// and none is waiting; otherwise it is kept until the input frontier reaches its
-// epoch. Within one epoch, batches apply in arrival order.
+// EpochStash<T>: makes an operator apply its input in epoch order (so that state,
+// and a snapshot of it, follow epochs): a batch is applied at once when no earlier epoch can still
+// arrive and none is waiting; otherwise it is kept until the input frontier reaches its epoch.
+// Within one epoch, batches apply in arrival order.
 //
 // An epoch costs no capability of its own: the waiting batches sit in one vector
 // sorted by epoch (a batch usually goes at its end), and the stash holds ONE
