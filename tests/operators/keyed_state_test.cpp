@@ -26,6 +26,16 @@
 using namespace sluice;
 using sluice_test::test_seed;
 
+namespace {
+// "k" and the number, appended: `"k" + std::to_string(n)` (and `std::string("k") + ...`)
+// makes GCC 12 warn -Wrestrict inside libstdc++ (a false positive, PR 105329).
+std::string key_name(std::uint64_t n) {
+  std::string key = "k";
+  key += std::to_string(n);
+  return key;
+}
+}  // namespace
+
 TEST_CASE("keyed state finds, makes and erases the same keys as a std::map") {
   const std::uint64_t seed = test_seed();
   INFO("seed " << seed << " (rerun with SLUICE_SEED=" << seed << ")");
@@ -38,9 +48,7 @@ TEST_CASE("keyed state finds, makes and erases the same keys as a std::map") {
     std::map<std::string, std::uint64_t> reference;
     std::vector<std::pair<std::string, int>> batch;
     for (int step = 0; step < 20000; ++step) {
-      // std::string("k") +, not "k" +: GCC 12 warns -Wrestrict (a false positive, PR
-      // 105329) inside libstdc++ for a literal + a temporary string.
-      const std::string key = std::string("k") + std::to_string(rng() % keys);
+      const std::string key = key_name(rng() % keys);
       switch (rng() % 6) {
         case 0: {  // erase, if present
           auto it = state.find(key);
@@ -54,7 +62,7 @@ TEST_CASE("keyed state finds, makes and erases the same keys as a std::map") {
         case 1: {  // a batch of updates through the prefetching loop
           batch.clear();
           for (int i = 0; i < 20; ++i) {
-            batch.emplace_back(std::string("k") + std::to_string(rng() % keys), i);  // as above
+            batch.emplace_back(key_name(rng() % keys), i);
           }
           state.for_each_prefetched(
               batch, [](const auto& kv) -> const std::string& { return kv.first; },

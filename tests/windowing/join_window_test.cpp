@@ -131,7 +131,10 @@ std::vector<JoinSinks> run_joins(const JoinInput& in, const Case& c, std::uint32
   c.shape.visit([&](auto windower) {
     int n = 0;
     for (JoinMode mode : all_modes()) {
-      const std::string id = "j" + std::to_string(n++);
+      // Appended, not "j" + std::to_string(...): GCC 12 warns -Wrestrict on a literal
+      // plus a temporary string (a false positive, PR 105329).
+      std::string id = "j";
+      id += std::to_string(n++);
       sinks.push_back(
           sink_streams(id, window::join_window(id, clock, windower, mode, left, right)));
     }
