@@ -152,10 +152,16 @@ class KeyedState {
   // when its slot is prefetched. A throw from f names the item (as detail::each_item).
   template <class T, class KeyOf, class F>
   void for_each_prefetched(std::vector<T>& items, KeyOf&& key_of, F&& f) {
+    for_each_prefetched_hashed(
+        items, [&](const T& item) { return hash(key_of(item)); }, f);
+  }
+  // The same for items that carry their key's hash: hash_of(item) gives it.
+  template <class T, class HashOf, class F>
+  void for_each_prefetched_hashed(std::vector<T>& items, HashOf&& hash_of, F&& f) {
     const std::size_t n = items.size();
     std::uint64_t ring[kRing];
     const auto fetch_slot = [&](std::size_t j) {
-      ring[j % kRing] = hash(key_of(std::as_const(items[j])));
+      ring[j % kRing] = hash_of(std::as_const(items[j]));
       prefetch_slot(ring[j % kRing]);
     };
     for (std::size_t j = 0; j < n && j < 2 * kAhead; ++j) fetch_slot(j);

@@ -144,7 +144,6 @@ class EventTimeStamp {
   // table indexed by epoch - lo; a batch with outlying times sorts its distinct epochs.
   void group(Epoch lo, Epoch hi) {
     const std::size_t n = staged_.size();
-    buckets_.clear();
     bucket_epochs_.clear();
     slot_.clear();
     if (hi - lo < 4 * n + 64) {
@@ -153,8 +152,8 @@ class EventTimeStamp {
       for (std::size_t k = 0; k < slot_.size(); ++k) {
         if (slot_[k] == 0) continue;
         bucket_epochs_.push_back(lo + k);
-        buckets_.emplace_back().reserve(slot_[k]);
-        slot_[k] = static_cast<std::uint32_t>(buckets_.size() - 1);
+        make_bucket(bucket_epochs_.size() - 1, slot_[k]);
+        slot_[k] = static_cast<std::uint32_t>(bucket_epochs_.size() - 1);
       }
       for (std::size_t i = 0; i < n; ++i) {
         buckets_[slot_[epochs_[i] - lo]].push_back(std::move(staged_[i]));
@@ -165,7 +164,6 @@ class EventTimeStamp {
     std::sort(bucket_epochs_.begin(), bucket_epochs_.end());
     bucket_epochs_.erase(std::unique(bucket_epochs_.begin(), bucket_epochs_.end()),
                          bucket_epochs_.end());
-    buckets_.resize(bucket_epochs_.size());
     slot_.resize(n);
     std::vector<std::uint32_t> count(bucket_epochs_.size(), 0);
     for (std::size_t i = 0; i < n; ++i) {
@@ -174,14 +172,28 @@ class EventTimeStamp {
           bucket_epochs_.begin());
       ++count[slot_[i]];
     }
-    for (std::size_t b = 0; b < buckets_.size(); ++b) buckets_[b].reserve(count[b]);
+    for (std::size_t b = 0; b < bucket_epochs_.size(); ++b) make_bucket(b, count[b]);
     for (std::size_t i = 0; i < n; ++i) buckets_[slot_[i]].push_back(std::move(staged_[i]));
+  }
+
+  // Bucket b, empty, with room for `need` records. Buckets are kept from batch to
+  // batch: one a pusher copied out of (an exchange's) keeps its room, so it costs no
+  // allocation next time; one moved downstream (a pipeline's) is allocated again. A
+  // bucket much larger than needed is freed, so what is kept stays within a few
+  // times one batch's records.
+  void make_bucket(std::size_t b, std::size_t need) {
+    if (b == buckets_.size()) buckets_.emplace_back();
+    std::vector<Out>& v = buckets_[b];
+    v.clear();
+    if (v.capacity() > 4 * need + 16) std::vector<Out>().swap(v);
+    v.reserve(need);
   }
 
   EventClock clock_;
   F time_of_;
   // Per-batch scratch, reused: the records made and their epochs; the per-epoch
-  // buckets (their storage goes downstream with them); the counting table.
+  // buckets (the first bucket_epochs_.size() of buckets_; a pipeline takes their
+  // storage downstream, see make_bucket); the counting table.
   std::vector<Out> staged_;
   std::vector<Epoch> epochs_;
   std::vector<std::vector<Out>> buckets_;

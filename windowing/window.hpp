@@ -330,7 +330,7 @@ class WindowOp {
   // stashed items or a capability, at an epoch <= close) gives the capability when
   // `close` is earlier than every waiting close epoch.
   template <class At>
-  void close_later(const K& key, Epoch close, const At& at) {
+  void close_later(const K& key, std::uint64_t hash, Epoch close, const At& at) {
     // New windows mostly close at the epoch the previous one did: no map search then.
     if (last_closing_ == nullptr || last_close_ != close) {
       auto [it, fresh] = closing_.try_emplace(close);
@@ -342,7 +342,10 @@ class WindowOp {
       last_close_ = close;
     }
     // A record's windows (sliding) mostly close together: one visit for them.
-    if (last_closing_->empty() || !(last_closing_->back() == key)) last_closing_->push_back(key);
+    if (last_closing_->empty() || last_closing_->back().hash != hash ||
+        !(last_closing_->back().key == key)) {
+      last_closing_->push_back(Visit{key, hash});
+    }
   }
 
   // Gives the value to its key's windows; a value in no window (in a sliding
@@ -356,7 +359,7 @@ class WindowOp {
     };
     if constexpr (kSessions<W>) {
       find();
-      add_to_session(it->first, State::value(it), v, to_down, at);
+      add_to_session(it->first, hash, State::value(it), v, to_down, at);
     } else if constexpr (kTumbling<W>) {
       // One window per time, usually open already: no division on that path.
       find();
@@ -378,12 +381,12 @@ class WindowOp {
         const Window w = windower_.window_of(v.time);
         opens.insert(opens.begin() + static_cast<std::ptrdiff_t>(i),
                      make_open(w, build_(std::nullopt)));
-        close_later(it->first, close_of(w), at);
+        close_later(it->first, hash, close_of(w), at);
       }
       Emit emit = emitter(to_down, it->first, window_of(opens[i]));
       opens[i].logic.on_value(std::move(v.value), v.time, emit);
     } else if constexpr (kSliding<W>) {
-      add_sliding(it, find, v, to_down, at);
+      add_sliding(it, hash, find, v, to_down, at);
     } else {
       // Another windower: its windows in any order, each found by binary search.
       windower_.for_each_window(v.time, [&](const Window& w) {
@@ -394,7 +397,7 @@ class WindowOp {
                                   [](const Open& x, EventTime s) { return x.start < s; });
         if (o == opens.end() || o->start != w.start) {
           o = opens.insert(o, make_open(w, build_(std::nullopt)));
-          close_later(key, close_of(w), at);
+          close_later(key, hash, close_of(w), at);
         }
         Emit emit = emitter(to_down, key, w);
         o->logic.on_value(std::as_const(v.value), v.time, emit);
@@ -410,7 +413,8 @@ class WindowOp {
   // plus one shift per run (there are at most a few: a key's open windows are the
   // union of its records' consecutive ranges, minus a closed prefix).
   template <class Find, class At>
-  void add_sliding(iterator& it, Find& find, Timed<V>& v, Session<Down>& to_down, const At& at) {
+  void add_sliding(iterator& it, std::uint64_t hash, Find& find, Timed<V>& v,
+                   Session<Down>& to_down, const At& at) {
     std::size_t old_n = 0;  // windows of the key before this record
     std::size_t p = 0;      // the next of them a window of this record may be
     bool first = true;
@@ -435,7 +439,7 @@ class WindowOp {
         ++runs_.back().second;
         opens.push_back(make_open(w, build_(std::nullopt)));
         o = &opens.back();
-        close_later(key, close_of(w), at);
+        close_later(key, hash, close_of(w), at);
       }
       Emit emit = emitter(to_down, key, w);
       o->logic.on_value(std::as_const(v.value), v.time, emit);
@@ -467,8 +471,8 @@ class WindowOp {
   }
 
   template <class At>
-  void add_to_session(const K& key, Opens& opens, Timed<V>& v, Session<Down>& to_down,
-                      const At& at) {
+  void add_to_session(const K& key, std::uint64_t hash, Opens& opens, Timed<V>& v,
+                      Session<Down>& to_down, const At& at) {
     const Millis gap = windower_.gap();
     const EventTime t = v.time;
     const auto [i, j] = sessions_near(opens, t, gap);
@@ -476,7 +480,7 @@ class WindowOp {
       const Window w{t, t + gap};
       opens.insert(opens.begin() + static_cast<std::ptrdiff_t>(i),
                    make_open(w, build_(std::nullopt)));
-      close_later(key, close_of(w), at);
+      close_later(key, hash, close_of(w), at);
     } else {
       Open& o = opens[i];
       const Window w{std::min(o.window.start, t), std::max(opens[j - 1].window.end, t + gap)};
@@ -514,10 +518,10 @@ class WindowOp {
       auto to_down = down.session(closing_cap_, epoch);
       auto to_meta = meta.session(closing_cap_, epoch);
       ctx.at_epoch(epoch, [&] {
-        state_.for_each_prefetched(
-            node.mapped(), [](const K& key) -> const K& { return key; },
-            [&](K& key, std::uint64_t hash) {
-              close_key(key, hash, epoch, to_down, metas ? &to_meta : nullptr);
+        state_.for_each_prefetched_hashed(
+            node.mapped(), [](const Visit& v) { return v.hash; },
+            [&](Visit& v, std::uint64_t hash) {
+              close_key(v.key, hash, epoch, to_down, metas ? &to_meta : nullptr);
             });
       });
     }
@@ -570,7 +574,7 @@ class WindowOp {
       // Its sessions that grew past the epoch they registered for (see add_to_session),
       // at the earliest of their close epochs, the first session's. A session
       // registered there already only gets a second, stale visit.
-      close_later(key, close_epoch(opens.front()), closing_cap_);
+      close_later(key, hash, close_epoch(opens.front()), closing_cap_);
     }
   }
 
@@ -580,9 +584,15 @@ class WindowOp {
   Build build_;
   State state_;
   sluice::detail::EpochStash<In> stash_;
-  std::map<Epoch, std::vector<K>> closing_;  // close epoch -> keys to visit then
-  Capability closing_cap_;                   // at closing_'s least epoch while it is non-empty
-  std::vector<K>* last_closing_ = nullptr;   // the entry close_later used last, at last_close_
+  // A key to visit when the frontier passes an epoch, with its hash (no second
+  // hashing when it closes).
+  struct Visit {
+    K key;
+    std::uint64_t hash;
+  };
+  std::map<Epoch, std::vector<Visit>> closing_;  // close epoch -> keys to visit then
+  Capability closing_cap_;                       // at closing_'s least epoch while it is non-empty
+  std::vector<Visit>* last_closing_ = nullptr;   // the entry close_later used last, at last_close_
   // add_sliding's runs of windows to open: (position in the key's list, length).
   std::vector<std::pair<std::size_t, std::size_t>> runs_;
   Epoch last_close_ = 0;

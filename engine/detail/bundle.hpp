@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <iterator>
 #include <utility>
 #include <vector>
 
@@ -29,6 +30,13 @@ struct Bundle {
   std::size_t batches = 0;
   Batch<T> first;              // a bundle of one batch (dense input) allocates nothing
   std::vector<Batch<T>> rest;  // the second batch on, in the order they were added
+  // The packed form, an exchange's (add_record): the records of all its batches in
+  // one vector, in the order given, batch i being [runs[i-1].second, runs[i].second)
+  // at epoch runs[i].first. A sender splitting sparse epochs by worker then makes
+  // one vector per bundle, not one per epoch and worker; the receiver makes the
+  // per-epoch vectors (in its own thread, whose allocator frees them too).
+  std::vector<T> packed;
+  std::vector<std::pair<Epoch, std::size_t>> runs;
 
   bool empty() const { return batches == 0; }
   void add(Epoch epoch, std::vector<T>&& items) {
@@ -40,6 +48,42 @@ struct Bundle {
     }
     counted = std::min(counted, epoch);
     rest.push_back(Batch<T>{epoch, std::move(items)});
+  }
+  // Appends one record at `epoch` (the packed form; a bundle uses one form only).
+  template <class U>
+  void add_record(Epoch epoch, U&& record) {
+    if (runs.empty() || runs.back().first != epoch) {
+      counted = batches++ == 0 ? epoch : std::min(counted, epoch);
+      runs.emplace_back(epoch, packed.size());
+    }
+    packed.push_back(std::forward<U>(record));
+    ++records;
+    runs.back().second = packed.size();
+  }
+  // Calls f(Batch<T>&&, bool last) for each batch in order, leaving the bundle moved
+  // from.
+  template <class F>
+  void take_batches(F&& f) {
+    if (batches == 0) return;
+    if (runs.empty()) {
+      f(std::move(first), rest.empty());
+      for (std::size_t i = 0; i < rest.size(); ++i) f(std::move(rest[i]), i + 1 == rest.size());
+      return;
+    }
+    if (runs.size() == 1) {
+      f(Batch<T>{runs[0].first, std::move(packed)}, true);
+      return;
+    }
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      const auto [epoch, end] = runs[i];
+      const auto b = packed.begin();
+      f(Batch<T>{epoch,
+                 std::vector<T>(std::make_move_iterator(b + static_cast<std::ptrdiff_t>(start)),
+                                std::make_move_iterator(b + static_cast<std::ptrdiff_t>(end)))},
+        i + 1 == runs.size());
+      start = end;
+    }
   }
 };
 

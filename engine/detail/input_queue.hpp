@@ -60,12 +60,10 @@ class InputQueue final : public InputPortBase {
   };
 
   void unpack(Bundle<T>& bundle) {
-    if (bundle.empty()) return;
-    ready_.push_back(Entry{std::move(bundle.first), bundle.counted, bundle.rest.empty()});
-    for (std::size_t i = 0; i < bundle.rest.size(); ++i) {
-      ready_.push_back(
-          Entry{std::move(bundle.rest[i]), bundle.counted, i + 1 == bundle.rest.size()});
-    }
+    const Epoch counted = bundle.counted;
+    bundle.take_batches([&](Batch<T>&& batch, bool last) {
+      ready_.push_back(Entry{std::move(batch), counted, last});
+    });
   }
 
   bool pull_remote() {

@@ -5,6 +5,10 @@
 // one target worker until they hold a batch's worth of records, or the producer's
 // activation ends (flush), and sends them as one message counted once, so an epoch
 // holding few records costs no message, progress update or wake-up of its own.
+// An exchange packs its records for one worker, of whatever epochs, into the
+// bundle's one vector (Bundle::add_record): splitting sparse epochs by key then
+// costs the sender no allocation per epoch and worker (the receiver cuts the
+// per-epoch batches out, in its own thread).
 #pragma once
 
 #include <memory>
@@ -104,50 +108,49 @@ class ExchangePusher final : public EdgePusher<T> {
  public:
   ExchangePusher(Fanout<T> fanout, KeyFn key, std::size_t batch_size)
       : fanout_(std::move(fanout)), key_(std::move(key)), batch_size_(batch_size) {
-    buffers_.resize(fanout_.workers());  // each reserved on first use (W * W of them)
-    bundles_.resize(fanout_.workers());
+    bundles_.resize(fanout_.workers());  // each reserved on first use (W * W of them)
   }
 
   void push(Epoch epoch, std::vector<T>& items) override {
-    if (epoch != epoch_) {
-      for (std::uint32_t w = 0; w < buffers_.size(); ++w) seal(w);
-      epoch_ = epoch;
-    }
     const std::uint32_t workers = fanout_.workers();
     for (T& record : items) {
       const std::uint32_t w = route(hash_key(key_(std::as_const(record))), workers);
-      auto& buffer = buffers_[w];
-      if (buffer.capacity() == 0) [[unlikely]]
-        buffer.reserve(batch_size_);
-      buffer.push_back(std::move(record));
-      if (buffer.size() >= batch_size_) seal(w);
+      Bundle<T>& bundle = bundles_[w];
+      if (bundle.packed.capacity() == 0) [[unlikely]]
+        bundle.packed.reserve(batch_size_);
+      bundle.add_record(epoch, std::move(record));
+      if (bundle.records >= batch_size_) send(w);
     }
     items.clear();
   }
 
   void flush() override {
-    for (std::uint32_t w = 0; w < buffers_.size(); ++w) {
-      seal(w);
-      if (!bundles_[w].empty()) fanout_.send(w, bundles_[w]);
+    for (std::uint32_t w = 0; w < bundles_.size(); ++w) {
+      if (!bundles_[w].empty()) send(w);
     }
   }
 
  private:
-  // Worker w's records at epoch_ join its bundle, which goes once it holds a batch's
-  // worth. A buffer short of a batch goes as an exact copy and keeps its room
-  // (take_exact); one moved out is reserved again on next use.
-  void seal(std::uint32_t w) {
-    if (buffers_[w].empty()) return;
-    bundles_[w].add(epoch_, take_exact(buffers_[w]));
-    if (bundles_[w].records >= batch_size_) fanout_.send(w, bundles_[w]);
+  // Worker w's records, of any epochs, go as one packed bundle once they are a
+  // batch's worth or the activation ends (flush). A bundle short of a batch goes as
+  // an exact copy and the pusher keeps its room (take_exact); one moved out is
+  // reserved again on next use.
+  void send(std::uint32_t w) {
+    Bundle<T>& bundle = bundles_[w];
+    if (bundle.packed.size() * 2 < bundle.packed.capacity()) {
+      std::vector<T> room = std::move(bundle.packed);
+      bundle.packed = take_exact(room);
+      fanout_.send(w, bundle);
+      bundle.packed = std::move(room);  // empty, with its capacity
+      return;
+    }
+    fanout_.send(w, bundle);
   }
 
   Fanout<T> fanout_;
   KeyFn key_;
   std::size_t batch_size_;
-  Epoch epoch_ = 0;
-  std::vector<std::vector<T>> buffers_;
-  std::vector<Bundle<T>> bundles_;  // per worker: sealed batches not sent yet
+  std::vector<Bundle<T>> bundles_;  // per worker: packed records not sent yet
 };
 
 template <class T>
