@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
     sluice::Dataflow flow("windowed_sum");
     const window::EventClock clock{window::Millis(args.epoch_ms),
                                    window::Millis(args.max_delay_ms)};
-    auto parse = [&records](std::string&& line) {
+    auto parse = [&records](std::string_view line) {
       const windowed::Event e = windowed::parse_event(line);
       ++records;
       return std::pair<std::string, window::Timed<Event>>(

@@ -20,7 +20,10 @@
 //
 // With a parse function (op::input(flow, id, source, parse)), records are parsed in the
 // source step, and a record the function throws on is reported with the file and line
-// it was read from (the partition's locate), not only the record.
+// it was read from (the partition's locate), not only the record. A parse whose one
+// parameter is a std::string_view is given the lines of FileSource, DirSource and
+// StdInSource as views into the read buffer (valid during the call): no copy and no
+// allocation per line unless it keeps one.
 //
 // Errors: list_parts runs once on the graph-building thread when op::input is
 // called (with workers = 1), so its ConfigError ("step '<path>': ...") surfaces

@@ -9,6 +9,9 @@
 //     std::pair<K, Timed<U>> time_of(T&&)    -> that: a keyed stream, ready for the
 //                                               window operators (parse, key and time
 //                                               in one call; no key_on step)
+//   A time_of whose one parameter is a std::string_view is given a line source's
+//   lines (FileSource, DirSource, StdInSource) as views into the read buffer, valid
+//   during the call: no copy of the line unless it keeps one.
 //   A record travels at epoch(time); a record behind its partition's watermark is
 //   marked late and travels at the partition's current epoch epoch(watermark). The
 //   step holds its capability at the least epoch(watermark) over its open partitions
@@ -30,10 +33,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include <sluice/io/detail/source_driver.hpp>
 #include <sluice/io/source.hpp>
 #include <sluice/operators/detail/each_item.hpp>
 #include <sluice/windowing/clock.hpp>
@@ -49,6 +54,9 @@ struct TimedOf {
   // Timed<T> too, or a keyed pair).
   static constexpr bool kTimeOnly = std::is_convertible_v<R, EventTime>;
   using type = std::conditional_t<kTimeOnly, Timed<T>, R>;
+  // time_of makes the record from a line given as a std::string_view (its one
+  // parameter, spelled out): a line source then hands it views, not strings.
+  static constexpr bool kLineViews = !kTimeOnly && io::detail::takes_line_view<T, F>();
 };
 
 // The Timed part of a record the stamp emits: itself, or the value of a keyed pair.
@@ -73,22 +81,27 @@ class EventTimeStamp {
   struct Part {
     Watermark watermark;
   };
+  // A line source's lines reach time_of as views (io/detail/source_driver.hpp).
+  static constexpr bool kLineViews = TimedOf<T, F>::kLineViews;
 
   EventTimeStamp(EventClock clock, F time_of) : clock_(clock), time_of_(std::move(time_of)) {}
   Part make_part() const { return Part{Watermark(clock_)}; }
 
   Epoch before_read(auto, Epoch held) const { return held; }
 
-  void emit(OutputHandle<Out>& output, const Capability& cap, Part& part, std::vector<T>& batch,
+  // R: T, or std::string_view for a line source read as views (kLineViews).
+  template <class R>
+  void emit(OutputHandle<Out>& output, const Capability& cap, Part& part, std::vector<R>& batch,
             const io::detail::PartContext&) {
     // Pass 1: every record stamped and made, in read order, with its epoch.
     staged_.clear();
     epochs_.clear();
     const Epoch floor = cap.epoch();
     Epoch lo = std::numeric_limits<Epoch>::max(), hi = 0;
-    sluice::detail::each_item(batch, [&](T& record) {
+    sluice::detail::each_item(batch, [&](R& record) {
       Watermark::Stamp s;
       if constexpr (TimedOf<T, F>::kTimeOnly) {
+        static_assert(std::is_same_v<R, T>);
         const EventTime t = sluice::detail::call_user(time_of_, record);
         s = part.watermark.stamp(t);
         staged_.emplace_back(std::move(record), t, s.late);

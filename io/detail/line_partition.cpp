@@ -27,28 +27,39 @@ bool LinePartition::next_batch(std::vector<std::string>& out) {
   return more;
 }
 
-bool LinePartition::refill_batch(std::vector<std::string>& out) {
-  std::size_t n = 0;
+template <class Put>
+bool LinePartition::read_lines(std::size_t& n, Put&& put) {
+  n = 0;
   lines_before_ += std::exchange(last_, 0);
-  const auto done = [&](bool more) {
-    out.resize(n);
-    last_ = n;
-    return more;
-  };
-  if (reader_.finished()) return done(false);
+  if (reader_.finished()) return false;
   waiting_ = poll_ && !readable_now(reader_.fd());
-  if (waiting_) return done(true);
+  if (waiting_) return true;
   reader_.fill();
   std::string_view line;
-  while (reader_.next_line(line)) {
-    if (n < out.size()) {
-      out[n].assign(line);
+  while (reader_.next_line(line)) put(n++, line);
+  return !reader_.finished();
+}
+
+bool LinePartition::refill_batch(std::vector<std::string>& out) {
+  std::size_t n = 0;
+  const bool more = read_lines(n, [&](std::size_t i, std::string_view line) {
+    if (i < out.size()) {
+      out[i].assign(line);
     } else {
       out.emplace_back(line);
     }
-    ++n;
-  }
-  return done(!reader_.finished());
+  });
+  out.resize(n);
+  last_ = n;
+  return more;
+}
+
+bool LinePartition::next_views(std::vector<std::string_view>& out) {
+  out.clear();
+  std::size_t n = 0;
+  const bool more = read_lines(n, [&](std::size_t, std::string_view line) { out.push_back(line); });
+  last_ = n;
+  return more;
 }
 
 std::string LinePartition::locate(std::size_t index) {

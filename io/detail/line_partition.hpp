@@ -13,11 +13,12 @@
 #include <vector>
 
 #include <sluice/io/detail/line_reader.hpp>
+#include <sluice/io/detail/line_views.hpp>
 #include <sluice/io/source_partition.hpp>
 
 namespace sluice::io::detail {
 
-class LinePartition final : public SourcePartition<std::string> {
+class LinePartition final : public SourcePartition<std::string>, public LineViews {
  public:
   // With `poll`, a read that would block (an empty pipe, a terminal) is not made:
   // the partition asks to be called again a few milliseconds later instead.
@@ -29,11 +30,18 @@ class LinePartition final : public SourcePartition<std::string> {
   // Assigns the lines into the strings already in `out` (no allocation per line once
   // they have grown to the line length).
   bool refill_batch(std::vector<std::string>& out) override;
+  // The same lines as views into the reader's buffer (LineViews).
+  bool next_views(std::vector<std::string_view>& out) override;
   std::optional<std::chrono::system_clock::time_point> next_awake() override;
   std::string snapshot() override { return std::to_string(reader_.offset()); }
   std::string locate(std::size_t index) override;
 
  private:
+  // One block's lines, each given to put(n, line) (n: its index in the batch); the
+  // batch's size.
+  template <class Put>
+  bool read_lines(std::size_t& n, Put&& put);
+
   LineReader reader_;
   std::uint64_t lines_before_ = 0;  // lines of the range handed out before the last batch
   std::size_t last_ = 0;            // lines in the last batch

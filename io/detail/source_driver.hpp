@@ -24,6 +24,10 @@
 //     // slowest worker always makes progress and alignment cannot deadlock.
 //     bool aligned() const;
 //     bool may_read(const Part&, const Frontier& out) const;
+//     // Optional: true when emit also takes a std::vector<std::string_view>& batch
+//     // (T = std::string): a partition that is LineViews (line_views.hpp) is then
+//     // read as views into its buffer, each line copied only if the stamp keeps it.
+//     static constexpr bool kLineViews;
 //   };
 #pragma once
 
@@ -32,13 +36,16 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include <sluice/io/detail/line_views.hpp>
 #include <sluice/io/detail/part_error.hpp>
 #include <sluice/io/detail/part_list.hpp>
 #include <sluice/io/source_partition.hpp>
+#include <sluice/operators/detail/callable_traits.hpp>
 #include <sluice/operators/detail/each_item.hpp>
 #include <sluice/operators/operator_builder.hpp>
 
@@ -64,6 +71,19 @@ class IngestionClock {
   std::chrono::milliseconds interval_;
   Clock::time_point start_;
 };
+
+// Whether f, called on records of type T, takes a line as a std::string_view (its one
+// parameter, spelled out: a generic lambda is given strings), so that a line source
+// may hand it views into its buffer (kLineViews).
+template <class T, class F>
+constexpr bool takes_line_view() {
+  if constexpr (std::is_same_v<T, std::string> && sluice::detail::HasSignature<F>) {
+    if constexpr (sluice::detail::arity_v<F> == 1) {
+      return std::is_same_v<sluice::detail::arg_t<F, 0>, std::string_view>;
+    }
+  }
+  return false;
+}
 
 template <class T>
 struct OpenPart {
@@ -108,13 +128,18 @@ class ParsingStamp : public IngestionStamp<T> {
  public:
   using Out =
       std::decay_t<decltype(sluice::detail::call_user(std::declval<F&>(), std::declval<T&>()))>;
+  // A parse whose one parameter is a std::string_view gets a line source's lines as
+  // views (no copy).
+  static constexpr bool kLineViews = takes_line_view<T, F>();
   ParsingStamp(const RunConfig& config, Epoch first, F parse)
       : IngestionStamp<T>(config, first), parse_(std::move(parse)) {}
+  // R: T, or std::string_view (kLineViews).
+  template <class R>
   void emit(OutputHandle<Out>& output, const Capability& cap, typename IngestionStamp<T>::Part&,
-            std::vector<T>& batch, const PartContext&) {
+            std::vector<R>& batch, const PartContext&) {
     made_.reserve(batch.size());
     sluice::detail::each_item(
-        batch, [&](T& record) { made_.push_back(sluice::detail::call_user(parse_, record)); });
+        batch, [&](R& record) { made_.push_back(sluice::detail::call_user(parse_, record)); });
     output.session(cap).give_vector(made_);
   }
 
@@ -126,13 +151,24 @@ class ParsingStamp : public IngestionStamp<T> {
 template <class T, class Stamp = IngestionStamp<T>>
 class SourceDriver {
   using Out = typename Stamp::Out;
+  static constexpr bool kViews = [] {
+    if constexpr (requires { Stamp::kLineViews; }) {
+      return Stamp::kLineViews && std::is_same_v<T, std::string>;
+    } else {
+      return false;
+    }
+  }();
 
  public:
   // Holds a capability at `first` while any of `parts` is unfinished.
   SourceDriver(OperatorContext& ctx, OutputPort<Out> out, std::vector<OpenPart<T>> parts,
                Epoch first, std::optional<PartList::Lease> lease, Stamp stamp)
       : out_(out), stamp_(std::move(stamp)), lease_(std::move(lease)) {
-    for (auto& p : parts) parts_.push_back(Reading{std::move(p), stamp_.make_part()});
+    for (auto& p : parts) {
+      LineViews* views = nullptr;
+      if constexpr (kViews) views = dynamic_cast<LineViews*>(p.part.get());
+      parts_.push_back(Reading{std::move(p), stamp_.make_part(), views});
+    }
     if (parts_.empty()) return;
     cap_ = ctx.take_initial_capability();
     cap_.downgrade(first);
@@ -183,6 +219,7 @@ class SourceDriver {
   struct Reading {
     OpenPart<T> open;
     typename Stamp::Part stamp;
+    LineViews* views;  // the part read as views (kViews), or null
   };
 
   // One batch of `r`; false (and its part closed and released) once exhausted. The
@@ -191,15 +228,23 @@ class SourceDriver {
   bool read(OperatorContext& ctx, OutputHandle<Out>& output, Reading& r) {
     OpenPart<T>& p = r.open;
     const PartContext where{ctx.step_path(), ctx.worker_index(), cap_.epoch(), p.name};
-    const bool more = in_part(where, [&] { return p.part->refill_batch(batch_); });
-    if (!batch_.empty()) {
+    const auto emit = [&](auto& batch) {
+      if (batch.empty()) return;
       ctx.at_epoch(cap_.epoch(), [&] {
         try {
-          stamp_.emit(output, cap_, r.stamp, batch_, where);
+          stamp_.emit(output, cap_, r.stamp, batch, where);
         } catch (const ItemError& e) {  // the step's function failed on a record
           rethrow_located(where, e, *p.part);
         }
       });
+    };
+    bool more;
+    if (kViews && r.views != nullptr) {
+      more = in_part(where, [&] { return r.views->next_views(views_); });
+      if constexpr (kViews) emit(views_);
+    } else {
+      more = in_part(where, [&] { return p.part->refill_batch(batch_); });
+      emit(batch_);
     }
     if (!more) {
       in_part(
@@ -218,6 +263,7 @@ class SourceDriver {
   std::optional<PartList::Lease> lease_;
   Capability cap_;
   std::vector<T> batch_;
+  std::vector<std::string_view> views_;  // the batch, read as views (kViews)
 };
 
 }  // namespace sluice::io::detail

@@ -474,6 +474,68 @@ TEST_CASE("a parsed input reads what op::input and a map read, at 1, 2 and 3 wor
   }
 }
 
+namespace {
+// number_of for a parse taking its line as a view (FileSource then gives views).
+std::int64_t number_of_view(std::string_view line) {
+  return number_of(std::string(line));
+}
+}  // namespace
+
+TEST_CASE(
+    "a parse taking a std::string_view reads the lines a std::string parse reads, at 1, 2 "
+    "and 3 workers") {
+  TempDir dir;
+  const auto path = dir / "lines.txt";
+  // CRLF and LF lines, an empty line, lines longer than a read block (the buffer
+  // grows while views of earlier batches are gone), and a last line without '\n'.
+  std::string text;
+  for (int i = 0; i < 40'000; ++i) {
+    if (i % 9'000 == 5) {
+      text += std::string(300'000 + static_cast<std::size_t>(i), static_cast<char>('a' + i % 26));
+    } else if (i % 1'000 == 7) {
+      // empty
+    } else {
+      text += "line " + std::to_string(i);
+    }
+    text += i % 3 == 0 ? "\r\n" : "\n";
+  }
+  text += "last";
+  write_file(path, text);
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    const auto read = [&](auto parse) {
+      Dataflow flow("flow");
+      TestingSink<std::string> sink;
+      op::output("out", op::input(flow, "in", io::FileSource(path), parse), sink);
+      run_with(flow, workers);
+      return sorted(sink.values());
+    };
+    const auto by_view = read([](std::string_view line) { return std::string(line); });
+    const auto by_string = read([](std::string&& line) { return std::move(line); });
+    CHECK(by_view.size() == 40'001);
+    CHECK(by_view == by_string);
+  }
+}
+
+TEST_CASE("a line a std::string_view parse throws on is reported with its file and line number") {
+  TempDir dir;
+  const auto path = dir / "numbers.txt";
+  std::string text;
+  for (int i = 1; i <= 100'000; ++i)
+    text += (i == 77'777 ? std::string("7x") : std::to_string(i)) + "\n";
+  write_file(path, text);
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    Dataflow flow("flow");
+    TestingSink<std::int64_t> sink;
+    op::output("out", op::input(flow, "in", io::FileSource(path), number_of_view), sink);
+    const StepError e = step_error_of([&] { run_with(flow, workers); });
+    CHECK(e.step() == "flow.in");
+    CHECK(e.reason() == at_file(path, "line 77777: not a number: '7x'"));
+    CHECK(e.item() == "7x");
+  }
+}
+
 TEST_CASE(
     "a CSV row the input step's parse throws on is reported with its line, empty lines "
     "counted") {

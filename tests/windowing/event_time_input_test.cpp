@@ -6,15 +6,22 @@
 // ingestion-epoch times, at 1, 2 and 3 workers.
 #include "support.hpp"
 
+#include "../io/io_support.hpp"
+
 #include <sluice/windowing/event_time_input.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <random>
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -419,6 +426,51 @@ TEST_CASE("a time_of returning (key, Timed) makes a keyed stream with the same e
                      {2, {250, 1, 250}, false},
                      {0, {40, 2, 40}, false}},
                     "parsed and keyed");
+  }
+}
+
+TEST_CASE(
+    "a time_of taking its line as a std::string_view stamps a file's lines as one taking a "
+    "std::string does") {
+  io_test::TempDir dir;
+  const auto path = dir / "events.txt";
+  // "<ms>,<key>" lines, out of order, over several read blocks; some late.
+  std::string text;
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 60'000; ++i) {
+    const std::int64_t t = i * 3 + static_cast<std::int64_t>(rng() % 400);
+    text += std::to_string(t) + "," + std::to_string(rng() % 50) + (i % 2 ? "\r\n" : "\n");
+  }
+  io_test::write_file(path, text);
+  const auto parse = [](std::string_view line) {
+    const auto comma = line.find(',');
+    const std::int64_t t = std::stoll(std::string(line.substr(0, comma)));
+    const auto key = static_cast<std::uint32_t>(std::stoul(std::string(line.substr(comma + 1))));
+    return std::pair<std::uint32_t, TimedEv>(
+        key, TimedEv{Ev{t, key, static_cast<std::uint64_t>(t)}, at(t), false});
+  };
+  for (std::uint32_t workers = 1; workers <= 3; ++workers) {
+    CAPTURE(workers);
+    const auto stamp = [&](auto time_of) {
+      Dataflow flow("views");
+      auto keyed = window::event_time_input(flow, "in", io::FileSource(path, 1),
+                                            window::EventClock{Millis(100), Millis(50)}, time_of);
+      TestingSink<std::pair<std::uint32_t, TimedEv>> sink;
+      op::output("out", keyed, sink);
+      run(flow, workers_config(workers));
+      std::vector<std::tuple<Epoch, std::int64_t, std::uint32_t, bool>> rows;
+      for (const auto& r : sink.records()) {
+        rows.emplace_back(r.epoch, r.value.second.value.t, r.value.first, r.value.second.late);
+      }
+      std::sort(rows.begin(), rows.end());
+      return rows;
+    };
+    const auto by_view = stamp(parse);
+    const auto by_string = stamp([&](std::string&& line) { return parse(line); });
+    CHECK(by_view.size() == 60'000);
+    CHECK(by_view == by_string);
+    CHECK(std::count_if(by_view.begin(), by_view.end(),
+                        [](const auto& r) { return std::get<3>(r); }) > 0);
   }
 }
 
