@@ -47,6 +47,10 @@ class KeyedState {
     K first;
     V second;
     std::uint64_t hash;
+    // Its slot in the index, kept as slots move (growth, deletion's shifts), so an
+    // erasure moving the last entry into the hole re-points that entry's slot with
+    // one store instead of probing for it (a cache miss per erased key).
+    std::uint32_t slot = 0;
     bool dirty = false;
 
     // The value is made in place, from make()'s result (no move of V). Moving a value
@@ -119,6 +123,7 @@ class KeyedState {
     }
     entries_.emplace_back(key, std::forward<Make>(make), h);
     slots_[s] = Slot{tag(h), static_cast<std::uint32_t>(entries_.size() - 1)};
+    entries_.back().slot = static_cast<std::uint32_t>(s);
     return iterator(&entries_.back());
   }
 
@@ -266,12 +271,6 @@ class KeyedState {
       if (slot.tag == tag(h) && entries_[slot.index].first == key) return s;
     }
   }
-  // The slot holding entry `index` (which is in the index).
-  std::size_t slot_at(std::size_t index) const {
-    std::size_t s = home(entries_[index].hash);
-    while (slots_[s].index != index) s = (s + 1) & mask_;
-    return s;
-  }
   std::size_t free_slot(std::uint64_t h) const {
     std::size_t s = home(h);
     while (slots_[s].index != kEmpty) s = (s + 1) & mask_;
@@ -283,16 +282,17 @@ class KeyedState {
     slots_.assign(capacity, Slot{0, kEmpty});
     mask_ = capacity - 1;
     for (std::size_t i = 0; i < entries_.size(); ++i) {
-      slots_[free_slot(entries_[i].hash)] =
-          Slot{tag(entries_[i].hash), static_cast<std::uint32_t>(i)};
+      const std::size_t s = free_slot(entries_[i].hash);
+      slots_[s] = Slot{tag(entries_[i].hash), static_cast<std::uint32_t>(i)};
+      entries_[i].slot = static_cast<std::uint32_t>(s);
     }
   }
 
   void erase_at(std::size_t index) {
-    remove_slot(slot_at(index));
+    remove_slot(entries_[index].slot);
     const std::size_t last = entries_.size() - 1;
     if (index != last) {
-      slots_[slot_at(last)].index = static_cast<std::uint32_t>(index);
+      slots_[entries_[last].slot].index = static_cast<std::uint32_t>(index);
       // Rebuilt in place: a value need not be move-assignable (a logic with a lambda).
       std::destroy_at(&entries_[index]);
       std::construct_at(&entries_[index], std::move(entries_[last]));
@@ -310,6 +310,7 @@ class KeyedState {
       const bool stays = hole <= s ? (hole < h && h <= s) : (hole < h || h <= s);
       if (!stays) {
         slots_[hole] = slot;
+        entries_[slot.index].slot = static_cast<std::uint32_t>(hole);
         hole = s;
       }
     }
