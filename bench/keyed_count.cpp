@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <exception>
 #include <memory>
+#include <span>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -167,7 +168,7 @@ class EpochCounter {
   void operator()(sluice::OperatorContext& ctx) {
     auto output = ctx.output(out_);
     const std::size_t batch = ctx.config().batch_size;
-    stash_.run(ctx, ctx.input(in_), [&](std::vector<In>& items, const auto& at) {
+    stash_.run(ctx, ctx.input(in_), [&](std::span<In> items, const auto& at) {
       if (!open_ || open_.epoch() != at.epoch()) {
         close(output, batch);
         open_ = sluice::detail::capability_at(at, at.epoch());
@@ -178,7 +179,7 @@ class EpochCounter {
   }
 
  private:
-  void apply(const std::vector<In>& items) {
+  void apply(std::span<const In> items) {
     const std::size_t n = items.size();
     hashes_.resize(n);
     for (std::size_t i = 0; i < n; ++i) hashes_[i] = sluice::hash_key(items[i].first);

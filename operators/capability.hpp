@@ -66,6 +66,8 @@ class Capability {
   friend class OperatorContext;
   template <class T>
   friend class InputBatch;
+  template <class T>
+  friend class InputRuns;
   template <class Ctor>
   friend class LogicOperator;
 

@@ -107,6 +107,23 @@ class KeyedState {
     return s == kNone ? end() : iterator(&entries_[slots_[s].index]);
   }
   iterator find(const K& key) { return find(key, hash(key)); }
+  // Calls f(iterator) for every entry whose key's hash() is `h` (distinct keys share
+  // a 64-bit hash almost never; when they do, each is visited), in probe order. f may
+  // erase the entry it is given and nothing else, and returns whether it did. Lets a
+  // caller that kept only a key's hash (a window's close list) find the key again.
+  template <class F>
+  void for_each_of_hash(std::uint64_t h, F&& f) {
+    for (std::size_t s = home(h); slots_[s].index != kEmpty;) {
+      const Slot slot = slots_[s];
+      if (slot.tag == tag(h) && entries_[slot.index].hash == h &&
+          f(iterator(&entries_[slot.index]))) {
+        // Erased: later slots of the run may have shifted back into s (never before
+        // it), so s is looked at again.
+        continue;
+      }
+      s = (s + 1) & mask_;
+    }
+  }
   iterator end() { return iterator(); }
   static V& value(iterator it) { return it->second; }
 
@@ -155,14 +172,16 @@ class KeyedState {
   // state of the item kAhead places later already being fetched into the cache. One
   // pass: each key is hashed 2 * kAhead items ahead of its turn (into a small ring),
   // when its slot is prefetched. A throw from f names the item (as detail::each_item).
-  template <class T, class KeyOf, class F>
-  void for_each_prefetched(std::vector<T>& items, KeyOf&& key_of, F&& f) {
+  // Items: a std::vector or a std::span.
+  template <class Items, class KeyOf, class F>
+  void for_each_prefetched(Items& items, KeyOf&& key_of, F&& f) {
     for_each_prefetched_hashed(
-        items, [&](const T& item) { return hash(key_of(item)); }, f);
+        items, [&](const auto& item) { return hash(key_of(item)); }, f);
   }
   // The same for items that carry their key's hash: hash_of(item) gives it.
-  template <class T, class HashOf, class F>
-  void for_each_prefetched_hashed(std::vector<T>& items, HashOf&& hash_of, F&& f) {
+  template <class Items, class HashOf, class F>
+  void for_each_prefetched_hashed(Items& items, HashOf&& hash_of, F&& f) {
+    using T = std::remove_reference_t<decltype(items[0])>;
     const std::size_t n = items.size();
     std::uint64_t ring[kRing];
     const auto fetch_slot = [&](std::size_t j) {

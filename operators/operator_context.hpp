@@ -57,6 +57,36 @@ class InputBatch {
   Batch<T>& batch_;
 };
 
+// Records of several epochs taken at once (InputHandle::for_each_runs): a packed
+// bundle's records with their runs (EpochRuns, engine/batch.hpp), or one batch as one
+// run. Valid during the call it is passed to.
+template <class T>
+class InputRuns {
+ public:
+  InputRuns(detail::OperatorBase& op, std::vector<T>& items, EpochRuns& runs, Epoch least)
+      : op_(op), items_(items), runs_(runs), least_(least) {}
+  std::vector<T>& items() { return items_; }
+  const EpochRuns& runs() const { return runs_; }
+  // The least epoch of its runs.
+  Epoch least() const { return least_; }
+  // A capability at `epoch` (one of its runs' epochs, or any after least()), for
+  // output after this activation ends. Throws std::logic_error for an earlier epoch.
+  Capability retain(Epoch epoch) const {
+    if (epoch < least_) {
+      throw std::logic_error("cannot retain epoch " + std::to_string(epoch) +
+                             " from input at epochs from " + std::to_string(least_));
+    }
+    op_.record_capability(epoch, +1);
+    return Capability(&op_, epoch);
+  }
+
+ private:
+  detail::OperatorBase& op_;
+  std::vector<T>& items_;
+  EpochRuns& runs_;
+  Epoch least_;
+};
+
 template <class T>
 class InputHandle {
  public:
@@ -75,6 +105,21 @@ class InputHandle {
     }
     op.current_epoch.reset();
   }
+  // Calls f(InputRuns<T>&) for every arrival, in arrival order: records of several
+  // epochs at once where a producer sent them so (a source of sparse event time), so
+  // an operator that applies input in epoch order (EpochStash) need not make a vector
+  // per epoch. Items may be moved from.
+  template <class F>
+  void for_each_runs(F&& f) {
+    std::vector<T> items;
+    EpochRuns runs;
+    Epoch least = 0;
+    auto& op = queue_.op();
+    while (queue_.pull_runs(items, runs, least)) {
+      InputRuns<T> view(op, items, runs, least);
+      f(view);
+    }
+  }
   // Takes one batch (consumed: counted as delivered). False if none is waiting.
   bool pull(Batch<T>& out) { return queue_.pull(out); }
 
@@ -92,6 +137,11 @@ class Session {
   template <class U>
   void give(U&& record) {
     out_.give(epoch_, std::forward<U>(record));
+  }
+  // Makes the record in place from `args` (T's constructor arguments): no move of it.
+  template <class... Args>
+  void emplace(Args&&... args) {
+    out_.emplace(epoch_, std::forward<Args>(args)...);
   }
   void give_vector(std::vector<T>& records) { out_.give_vector(epoch_, records); }
   Epoch epoch() const { return epoch_; }
@@ -126,6 +176,19 @@ class OutputHandle {
                              " under a capability at epoch " + std::to_string(held));
     }
     return Session<T>(out_, epoch);
+  }
+  // Hands over `records`, of several epochs (EpochRuns: each at or after a held
+  // capability's epoch), at once: one call per edge, not one per epoch. Empties
+  // `records` (its storage goes downstream). Throws std::logic_error as session().
+  void give_runs(const Capability& cap, std::vector<T>& records, const EpochRuns& runs) {
+    const Epoch held = session(cap).epoch();
+    for (const auto& run : runs) {
+      if (run.first < held) {
+        throw std::logic_error("cannot give output at epoch " + std::to_string(run.first) +
+                               " under a capability at epoch " + std::to_string(held));
+      }
+    }
+    out_.give_runs(records, runs);
   }
   // Output at the epoch of a batch being consumed in this activation.
   template <class U>

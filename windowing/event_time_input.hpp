@@ -124,11 +124,10 @@ class EventTimeStamp {
       staged_.reserve(n);
       return;
     }
-    // Pass 2: one exactly sized vector per epoch, in epoch order.
+    // Pass 2: the records in epoch order in one exactly sized vector, with its runs
+    // (EpochRuns), handed over at once: no vector per epoch.
     group(lo, hi);
-    for (std::size_t b = 0; b < bucket_epochs_.size(); ++b) {
-      give(output, cap, bucket_epochs_[b], buckets_[b]);
-    }
+    output.give_runs(cap, sorted_, runs_);
   }
 
   Epoch after_read(const std::vector<Part*>& parts, Epoch held) const {
@@ -151,67 +150,72 @@ class EventTimeStamp {
     output.session(cap, epoch).give_vector(items);
   }
 
-  // Moves staged_ into buckets_ (one per distinct epoch in [lo, hi], increasing, each
-  // reserving exactly its records; bucket_epochs_ their epochs), keeping read order
-  // within an epoch. A batch over a narrow range of epochs (the usual) is counted in a
-  // table indexed by epoch - lo; a batch with outlying times sorts its distinct epochs.
+  // Moves staged_ into sorted_ (sized exactly; in epoch order, read order within an
+  // epoch) and describes it in runs_ (one run per distinct epoch in [lo, hi]). A
+  // batch over a narrow range of epochs (the usual) is counted in a table indexed by
+  // epoch - lo; a batch with outlying times sorts its distinct epochs.
   void group(Epoch lo, Epoch hi) {
     const std::size_t n = staged_.size();
-    bucket_epochs_.clear();
+    runs_.clear();
     slot_.clear();
     if (hi - lo < 4 * n + 64) {
       slot_.assign(hi - lo + 1, 0);
       for (const Epoch e : epochs_) ++slot_[e - lo];
+      // slot_[k]: where epoch lo + k's records start.
+      std::uint32_t at = 0;
       for (std::size_t k = 0; k < slot_.size(); ++k) {
         if (slot_[k] == 0) continue;
-        bucket_epochs_.push_back(lo + k);
-        make_bucket(bucket_epochs_.size() - 1, slot_[k]);
-        slot_[k] = static_cast<std::uint32_t>(bucket_epochs_.size() - 1);
+        const std::uint32_t count = slot_[k];
+        slot_[k] = at;
+        at += count;
+        runs_.emplace_back(lo + k, at);
       }
-      for (std::size_t i = 0; i < n; ++i) {
-        buckets_[slot_[epochs_[i] - lo]].push_back(std::move(staged_[i]));
-      }
+      place(n, [&](std::size_t i) -> std::uint32_t& { return slot_[epochs_[i] - lo]; });
       return;
     }
-    bucket_epochs_.assign(epochs_.begin(), epochs_.end());
-    std::sort(bucket_epochs_.begin(), bucket_epochs_.end());
-    bucket_epochs_.erase(std::unique(bucket_epochs_.begin(), bucket_epochs_.end()),
-                         bucket_epochs_.end());
-    slot_.resize(n);
-    std::vector<std::uint32_t> count(bucket_epochs_.size(), 0);
-    for (std::size_t i = 0; i < n; ++i) {
-      slot_[i] = static_cast<std::uint32_t>(
-          std::lower_bound(bucket_epochs_.begin(), bucket_epochs_.end(), epochs_[i]) -
-          bucket_epochs_.begin());
-      ++count[slot_[i]];
+    distinct_.assign(epochs_.begin(), epochs_.end());
+    std::sort(distinct_.begin(), distinct_.end());
+    distinct_.erase(std::unique(distinct_.begin(), distinct_.end()), distinct_.end());
+    const auto index = [&](Epoch e) {
+      return static_cast<std::size_t>(std::lower_bound(distinct_.begin(), distinct_.end(), e) -
+                                      distinct_.begin());
+    };
+    slot_.assign(distinct_.size(), 0);
+    for (const Epoch e : epochs_) ++slot_[index(e)];
+    std::uint32_t at = 0;
+    for (std::size_t b = 0; b < distinct_.size(); ++b) {
+      const std::uint32_t count = slot_[b];
+      slot_[b] = at;
+      at += count;
+      runs_.emplace_back(distinct_[b], at);
     }
-    for (std::size_t b = 0; b < bucket_epochs_.size(); ++b) make_bucket(b, count[b]);
-    for (std::size_t i = 0; i < n; ++i) buckets_[slot_[i]].push_back(std::move(staged_[i]));
+    place(n, [&](std::size_t i) -> std::uint32_t& { return slot_[index(epochs_[i])]; });
   }
-
-  // Bucket b, empty, with room for `need` records. Buckets are kept from batch to
-  // batch: one a pusher copied out of (an exchange's) keeps its room, so it costs no
-  // allocation next time; one moved downstream (a pipeline's) is allocated again. A
-  // bucket much larger than needed is freed, so what is kept stays within a few
-  // times one batch's records.
-  void make_bucket(std::size_t b, std::size_t need) {
-    if (b == buckets_.size()) buckets_.emplace_back();
-    std::vector<Out>& v = buckets_[b];
-    v.clear();
-    if (v.capacity() > 4 * need + 16) std::vector<Out>().swap(v);
-    v.reserve(need);
+  // Moves staged_[i] to sorted_[next(i)++] for every i: sorted_ made of n records.
+  template <class Next>
+  void place(std::size_t n, Next&& next) {
+    sorted_ = std::vector<Out>();  // the last batch's went downstream
+    sorted_.reserve(n);
+    // Out need not be default-constructible: built in place in epoch order, by
+    // moving each record into its position through an index permutation.
+    order_.resize(n);
+    for (std::size_t i = 0; i < n; ++i) order_[next(i)++] = static_cast<std::uint32_t>(i);
+    for (std::size_t k = 0; k < n; ++k) sorted_.push_back(std::move(staged_[order_[k]]));
   }
 
   EventClock clock_;
   F time_of_;
-  // Per-batch scratch, reused: the records made and their epochs; the per-epoch
-  // buckets (the first bucket_epochs_.size() of buckets_; a pipeline takes their
-  // storage downstream, see make_bucket); the counting table.
+  // Per-batch scratch, reused: the records made and their epochs; the counting
+  // table; the distinct epochs of an outlying batch; the permutation into epoch order.
+  // sorted_ and runs_: the batch in epoch order, given downstream (sorted_'s storage
+  // goes with it).
   std::vector<Out> staged_;
   std::vector<Epoch> epochs_;
-  std::vector<std::vector<Out>> buckets_;
-  std::vector<Epoch> bucket_epochs_;
   std::vector<std::uint32_t> slot_;
+  std::vector<Epoch> distinct_;
+  std::vector<std::uint32_t> order_;
+  std::vector<Out> sorted_;
+  EpochRuns runs_;
 };
 
 }  // namespace detail

@@ -60,6 +60,7 @@
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -120,6 +121,11 @@ struct WindowStreams {
 // logic runs for. Valid only during the call it is passed to. The window's metadata is
 // worked out on first use (its id costs a division), so a logic that only folds a
 // value costs nothing here.
+namespace detail {
+template <class K, class V, class O, class W, class Build>
+class WindowOp;
+}  // namespace detail
+
 template <class K, class O>
 class WindowEmitter {
  public:
@@ -130,7 +136,12 @@ class WindowEmitter {
                 const void* windower, IdOf id_of)
       : session_(&session), key_(&key), window_(w), windower_(windower), id_of_(id_of) {}
   void operator()(O value) {
-    session_->give(std::pair<K, Windowed<O>>(*key_, Windowed<O>{window(), std::move(value)}));
+    if (held_ != nullptr) [[unlikely]] {
+      if (*held_) give(*key_, std::move(**held_));
+      held_->emplace(std::move(value));
+      return;
+    }
+    give(*key_, std::move(value));
   }
   const K& key() const { return *key_; }
   const WindowMeta& window() const {
@@ -139,12 +150,27 @@ class WindowEmitter {
   }
 
  private:
+  template <class, class, class, class, class>
+  friend class detail::WindowOp;
+  template <class Key>
+  void give(Key&& key, O&& value) {
+    session_->emplace(std::forward<Key>(key), Windowed<O>{window(), std::move(value)});
+  }
+  // The window operator's, when a key's last window closes and its state goes: the
+  // last value emitted is kept in `held` rather than given, and give_held gives it
+  // with the key moved in (no copy of the key for the usual one row per window).
+  void hold_last(std::optional<O>& held) { held_ = &held; }
+  void give_held(K&& key) {
+    if (*held_) give(std::move(key), std::move(**held_));
+  }
+
   Session<std::pair<K, Windowed<O>>>* session_;
   const K* key_;
   Window window_;
   const void* windower_;
   IdOf id_of_;
   mutable std::optional<WindowMeta> meta_;
+  std::optional<O>* held_ = nullptr;
 };
 
 namespace detail {
@@ -256,7 +282,7 @@ class WindowOp {
   void operator()(OperatorContext& ctx) {
     auto down = ctx.output(ports_.down);
     auto late = ctx.output(ports_.late);
-    stash_.run(ctx, ctx.input(ports_.in), [&](std::vector<In>& items, const auto& at) {
+    stash_.run(ctx, ctx.input(ports_.in), [&](std::span<In> items, const auto& at) {
       auto to_down = sluice::detail::session_at(down, at);
       auto to_late = sluice::detail::session_at(late, at);
       // A time before the batch's epoch starts (epoch(time) < epoch) may be in closed
@@ -330,7 +356,7 @@ class WindowOp {
   // stashed items or a capability, at an epoch <= close) gives the capability when
   // `close` is earlier than every waiting close epoch.
   template <class At>
-  void close_later(const K& key, std::uint64_t hash, Epoch close, const At& at) {
+  void close_later(std::uint64_t hash, Epoch close, const At& at) {
     // New windows mostly close at the epoch the previous one did: no map search then.
     if (last_closing_ == nullptr || last_close_ != close) {
       auto [it, fresh] = closing_.try_emplace(close);
@@ -341,11 +367,9 @@ class WindowOp {
       last_closing_ = &it->second;  // map values stay put (also when the map moves)
       last_close_ = close;
     }
-    // A record's windows (sliding) mostly close together: one visit for them.
-    if (last_closing_->empty() || last_closing_->back().hash != hash ||
-        !(last_closing_->back().key == key)) {
-      last_closing_->push_back(Visit{key, hash});
-    }
+    // A record's windows (sliding) mostly close together: one visit for them (a
+    // visit covers every key of the hash).
+    if (last_closing_->empty() || last_closing_->back() != hash) last_closing_->push_back(hash);
   }
 
   // Gives the value to its key's windows; a value in no window (in a sliding
@@ -381,7 +405,7 @@ class WindowOp {
         const Window w = windower_.window_of(v.time);
         opens.insert(opens.begin() + static_cast<std::ptrdiff_t>(i),
                      make_open(w, build_(std::nullopt)));
-        close_later(it->first, hash, close_of(w), at);
+        close_later(hash, close_of(w), at);
       }
       Emit emit = emitter(to_down, it->first, window_of(opens[i]));
       opens[i].logic.on_value(std::move(v.value), v.time, emit);
@@ -397,7 +421,7 @@ class WindowOp {
                                   [](const Open& x, EventTime s) { return x.start < s; });
         if (o == opens.end() || o->start != w.start) {
           o = opens.insert(o, make_open(w, build_(std::nullopt)));
-          close_later(key, hash, close_of(w), at);
+          close_later(hash, close_of(w), at);
         }
         Emit emit = emitter(to_down, key, w);
         o->logic.on_value(std::as_const(v.value), v.time, emit);
@@ -439,7 +463,7 @@ class WindowOp {
         ++runs_.back().second;
         opens.push_back(make_open(w, build_(std::nullopt)));
         o = &opens.back();
-        close_later(key, hash, close_of(w), at);
+        close_later(hash, close_of(w), at);
       }
       Emit emit = emitter(to_down, key, w);
       o->logic.on_value(std::as_const(v.value), v.time, emit);
@@ -480,7 +504,7 @@ class WindowOp {
       const Window w{t, t + gap};
       opens.insert(opens.begin() + static_cast<std::ptrdiff_t>(i),
                    make_open(w, build_(std::nullopt)));
-      close_later(key, hash, close_of(w), at);
+      close_later(hash, close_of(w), at);
     } else {
       Open& o = opens[i];
       const Window w{std::min(o.window.start, t), std::max(opens[j - 1].window.end, t + gap)};
@@ -519,9 +543,11 @@ class WindowOp {
       auto to_meta = meta.session(closing_cap_, epoch);
       ctx.at_epoch(epoch, [&] {
         state_.for_each_prefetched_hashed(
-            node.mapped(), [](const Visit& v) { return v.hash; },
-            [&](Visit& v, std::uint64_t hash) {
-              close_key(v.key, hash, epoch, to_down, metas ? &to_meta : nullptr);
+            node.mapped(), [](std::uint64_t h) { return h; },
+            [&](std::uint64_t&, std::uint64_t hash) {
+              state_.for_each_of_hash(hash, [&](iterator it) {
+                return close_key(it, hash, epoch, to_down, metas ? &to_meta : nullptr);
+              });
             });
       });
     }
@@ -533,15 +559,15 @@ class WindowOp {
     }
   }
 
-  // Closes the windows of `key` due at `epoch` (the registration visited);
-  // their meta records go to `to_meta` unless it is null (nobody reads the meta
-  // stream). Registers the key again for a session still open. The due windows are a
-  // prefix of the key's list (ends, and so close epochs, grow with starts): a visit
-  // costs the windows it closes.
-  void close_key(const K& key, std::uint64_t hash, Epoch epoch, Session<Down>& to_down,
+  // Closes the windows of the key at `it` (of hash `hash`) due at `epoch` (a
+  // registration visited); their meta records go to `to_meta` unless it is null
+  // (nobody reads the meta stream). Registers the key again for a session still open.
+  // The due windows are a prefix of the key's list (ends, and so close epochs, grow
+  // with starts): a visit costs the windows it closes. Returns whether the key's
+  // state went (its last window closed).
+  bool close_key(iterator it, std::uint64_t hash, Epoch epoch, Session<Down>& to_down,
                  Session<std::pair<K, WindowMeta>>* to_meta) {
-    auto it = state_.find(key, hash);
-    if (it == state_.end()) return;  // closed already (a stale registration)
+    const K& key = it->first;
     Opens& opens = State::value(it);
     // Due: closing at `epoch` or before, i.e. ending by the next epoch's start (no
     // division).
@@ -554,28 +580,40 @@ class WindowOp {
       }
     };
     std::size_t n = 0;
+    while (n < opens.size() && due(opens[n])) ++n;
+    // Every window closes and the key's state goes: its last row takes the key by
+    // move, not a copy (unless a meta record or the change log still needs it).
+    const bool moves_key = n == opens.size() && to_meta == nullptr && !state_.tracking();
+    std::optional<O> held;
     sluice::detail::for_key(key, [&] {
-      for (; n < opens.size() && due(opens[n]); ++n) {
-        Open& o = opens[n];
+      for (std::size_t k = 0; k < n; ++k) {
+        Open& o = opens[k];
         Emit emit = emitter(to_down, key, window_of(o));
+        if (!moves_key || k + 1 < n) {
+          o.logic.on_close(emit);
+          if (to_meta != nullptr) to_meta->give(std::pair<K, WindowMeta>(key, emit.window()));
+          continue;
+        }
+        emit.hold_last(held);
         o.logic.on_close(emit);
-        if (to_meta != nullptr) to_meta->give(std::pair<K, WindowMeta>(key, emit.window()));
+        emit.give_held(std::move(it->first));
       }
     });
     if (n > 0) {
-      opens.erase(opens.begin(), opens.begin() + static_cast<std::ptrdiff_t>(n));
-      if (opens.empty()) {
+      if (n == opens.size()) {
         state_.erase(it);
-        return;
+        return true;
       }
+      opens.erase(opens.begin(), opens.begin() + static_cast<std::ptrdiff_t>(n));
       state_.changed(it);
     }
     if constexpr (kSessions<W>) {
       // Its sessions that grew past the epoch they registered for (see add_to_session),
       // at the earliest of their close epochs, the first session's. A session
       // registered there already only gets a second, stale visit.
-      close_later(key, hash, close_epoch(opens.front()), closing_cap_);
+      close_later(hash, close_epoch(opens.front()), closing_cap_);
     }
+    return false;
   }
 
   Ports ports_;
@@ -584,15 +622,11 @@ class WindowOp {
   Build build_;
   State state_;
   sluice::detail::EpochStash<In> stash_;
-  // A key to visit when the frontier passes an epoch, with its hash (no second
-  // hashing when it closes).
-  struct Visit {
-    K key;
-    std::uint64_t hash;
-  };
-  std::map<Epoch, std::vector<Visit>> closing_;  // close epoch -> keys to visit then
-  Capability closing_cap_;                       // at closing_'s least epoch while it is non-empty
-  std::vector<Visit>* last_closing_ = nullptr;   // the entry close_later used last, at last_close_
+  // The keys to visit when the frontier passes an epoch, by their hash only (a visit
+  // finds every key of the hash: State::for_each_of_hash): no key copy per window.
+  std::map<Epoch, std::vector<std::uint64_t>> closing_;  // close epoch -> hashes to visit
+  Capability closing_cap_;  // at closing_'s least epoch while it is non-empty
+  std::vector<std::uint64_t>* last_closing_ = nullptr;  // close_later's last, at last_close_
   // add_sliding's runs of windows to open: (position in the key's list, length).
   std::vector<std::pair<std::size_t, std::size_t>> runs_;
   Epoch last_close_ = 0;

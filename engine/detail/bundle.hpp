@@ -32,9 +32,11 @@ struct Bundle {
   std::vector<Batch<T>> rest;  // the second batch on, in the order they were added
   // The packed form, an exchange's (add_record): the records of all its batches in
   // one vector, in the order given, batch i being [runs[i-1].second, runs[i].second)
-  // at epoch runs[i].first. A sender splitting sparse epochs by worker then makes
-  // one vector per bundle, not one per epoch and worker; the receiver makes the
-  // per-epoch vectors (in its own thread, whose allocator frees them too).
+  // at epoch runs[i].first (EpochRuns). A sender splitting sparse epochs by worker
+  // then makes one vector per bundle, not one per epoch and worker, and a source's
+  // runs (OutputBuffer::give_runs) go down a pipeline as they are; the receiver hands
+  // them whole to an operator that takes runs (EpochStash), or cuts per-epoch batches
+  // out as they are pulled (InputQueue).
   std::vector<T> packed;
   std::vector<std::pair<Epoch, std::size_t>> runs;
 

@@ -1,10 +1,12 @@
 // InputQueue<T>: the runtime input port of type T: bundles of batches from this worker
 // (moved in directly) and from other workers (pulled from channels), handed to the
-// operator a batch at a time, and the -1 count of every bundle, recorded when its last
-// batch is taken (engine/detail/bundle.hpp says why that is safe).
+// operator a batch at a time (or a packed bundle's runs at once: pull_runs), and the
+// -1 count of every bundle, recorded when its last batch is taken
+// (engine/detail/bundle.hpp says why that is safe).
 #pragma once
 
 #include <deque>
+#include <iterator>
 #include <utility>
 #include <vector>
 
@@ -33,14 +35,46 @@ class InputQueue final : public InputPortBase {
   void add_remote(Puller<Bundle<T>>* puller) { remote_.push_back(puller); }
 
   // Takes the next batch: local ones first, then remote peers' bundles round-robin.
+  // A packed bundle's batches are cut out one at a time.
   bool pull(Batch<T>& out) {
     while (ready_.empty()) {
       if (!pull_remote()) return false;
     }
     Entry& next = ready_.front();
-    out = std::move(next.batch);
-    if (next.last) op().record(target_, next.counted, -1);
-    ready_.pop_front();
+    if (next.runs.empty()) {
+      out = std::move(next.batch);
+      finish_front();
+      return true;
+    }
+    const std::size_t start = next.run == 0 ? 0 : next.runs[next.run - 1].second;
+    const auto [epoch, end] = next.runs[next.run];
+    const auto b = next.batch.items.begin();
+    out.epoch = epoch;
+    // A vector sized to the run (not `out`'s old storage: memory follows records).
+    out.items = std::vector<T>(std::make_move_iterator(b + static_cast<std::ptrdiff_t>(start)),
+                               std::make_move_iterator(b + static_cast<std::ptrdiff_t>(end)));
+    if (++next.run == next.runs.size()) finish_front();
+    return true;
+  }
+  // Takes the next arrival whole: a packed bundle's records and runs (EpochRuns), or
+  // one batch as one run; `counted` is its least epoch. False if none is waiting.
+  bool pull_runs(std::vector<T>& items, EpochRuns& runs, Epoch& counted) {
+    while (ready_.empty()) {
+      if (!pull_remote()) return false;
+    }
+    Entry& next = ready_.front();
+    if (next.runs.empty() || next.run > 0) {
+      Batch<T> batch;
+      pull(batch);
+      counted = batch.epoch;
+      runs.assign(1, {batch.epoch, batch.items.size()});
+      items = std::move(batch.items);
+      return true;
+    }
+    items = std::move(next.batch.items);
+    runs = std::move(next.runs);
+    counted = next.counted;
+    finish_front();
     return true;
   }
 
@@ -52,17 +86,39 @@ class InputQueue final : public InputPortBase {
   }
 
  private:
-  // A batch waiting to be taken; taking a bundle's last one records the bundle's -1.
+  // A batch, or a packed bundle (runs non-empty: batch.items holds every run's
+  // records, `run` is the next to cut out), waiting to be taken; taking a bundle's last
+  // one records the bundle's -1.
   struct Entry {
     Batch<T> batch;
     Epoch counted;
     bool last;
+    EpochRuns runs;
+    std::size_t run = 0;
   };
 
+  void finish_front() {
+    Entry& front = ready_.front();
+    if (front.last) op().record(target_, front.counted, -1);
+    ready_.pop_front();
+  }
+
+  // Queues a bundle's batches; a packed one stays packed (cut when pulled).
   void unpack(Bundle<T>& bundle) {
     const Epoch counted = bundle.counted;
+    if (bundle.batches == 0) return;
+    if (!bundle.runs.empty()) {
+      if (bundle.runs.size() == 1) {
+        ready_.push_back(Entry{Batch<T>{bundle.runs[0].first, std::move(bundle.packed)}, counted,
+                               true, EpochRuns{}, 0});
+        return;
+      }
+      ready_.push_back(Entry{Batch<T>{counted, std::move(bundle.packed)}, counted, true,
+                             std::move(bundle.runs), 0});
+      return;
+    }
     bundle.take_batches([&](Batch<T>&& batch, bool last) {
-      ready_.push_back(Entry{std::move(batch), counted, last});
+      ready_.push_back(Entry{std::move(batch), counted, last, EpochRuns{}, 0});
     });
   }
 

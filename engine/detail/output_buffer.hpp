@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include <sluice/engine/batch.hpp>
 #include <sluice/engine/detail/operator_base.hpp>
 #include <sluice/engine/detail/port.hpp>
 #include <sluice/engine/detail/worker.hpp>
@@ -25,6 +26,20 @@ class EdgePusher {
   virtual ~EdgePusher() = default;
   // Consumes every record of `items` (leaves it empty; its capacity may be kept).
   virtual void push(Epoch epoch, std::vector<T>& items) = 0;
+  // Consumes `items`, records of several epochs described by `runs` (EpochRuns, at
+  // least one run). By default a batch per run; a pipeline hands them on packed, an
+  // exchange routes them as it does single batches.
+  virtual void push_runs(std::vector<T>& items, const EpochRuns& runs) {
+    std::size_t start = 0;
+    for (const auto& [epoch, end] : runs) {
+      std::vector<T> run(
+          std::make_move_iterator(items.begin() + static_cast<std::ptrdiff_t>(start)),
+          std::make_move_iterator(items.begin() + static_cast<std::ptrdiff_t>(end)));
+      push(epoch, run);
+      start = end;
+    }
+    items.clear();
+  }
   // Sends anything the pusher still buffers.
   virtual void flush() {}
 };
@@ -63,6 +78,14 @@ class OutputBuffer final : public OutputPortBase {
     if (buffer_.size() >= batch_size_) send();
   }
 
+  // give(), the record made in place from `args`.
+  template <class... Args>
+  void emplace(Epoch epoch, Args&&... args) {
+    if (buffer_.empty() || epoch != epoch_) start(epoch);
+    buffer_.emplace_back(std::forward<Args>(args)...);
+    if (buffer_.size() >= batch_size_) send();
+  }
+
   // Hands over a whole vector of records at `epoch` (empties it; its storage goes
   // downstream when mostly used, see take_exact).
   void give_vector(Epoch epoch, std::vector<T>& records) {
@@ -70,6 +93,14 @@ class OutputBuffer final : public OutputPortBase {
     if (!buffer_.empty()) send();
     epoch_ = epoch;
     send(records);
+  }
+
+  // Hands over records of several epochs at once (EpochRuns; every epoch at or after
+  // the producer's capability): one call per edge, not one per epoch.
+  void give_runs(std::vector<T>& records, const EpochRuns& runs) {
+    if (records.empty()) return;
+    if (!buffer_.empty()) send();
+    tee(records, [&](EdgePusher<T>& edge, std::vector<T>& items) { edge.push_runs(items, runs); });
   }
 
   void flush() override {
@@ -88,15 +119,21 @@ class OutputBuffer final : public OutputPortBase {
   void send() { send(buffer_); }
   // Tees `items` (at epoch_) to every edge and leaves it empty.
   void send(std::vector<T>& items) {
+    tee(items, [&](EdgePusher<T>& edge, std::vector<T>& v) { edge.push(epoch_, v); });
+  }
+  // Calls push(edge, records) for every edge, the last with `items` and the others with
+  // a copy; leaves `items` empty.
+  template <class Push>
+  void tee(std::vector<T>& items, Push&& push) {
     if (edges_.empty()) {
       items.clear();  // nobody reads this stream
       return;
     }
     for (std::size_t i = 0; i + 1 < edges_.size(); ++i) {
       std::vector<T> copy(items);
-      edges_[i]->push(epoch_, copy);
+      push(*edges_[i], copy);
     }
-    edges_.back()->push(epoch_, items);
+    push(*edges_.back(), items);
     items.clear();
   }
 

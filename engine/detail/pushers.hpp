@@ -7,10 +7,11 @@
 // holding few records costs no message, progress update or wake-up of its own.
 // An exchange packs its records for one worker, of whatever epochs, into the
 // bundle's one vector (Bundle::add_record): splitting sparse epochs by key then
-// costs the sender no allocation per epoch and worker (the receiver cuts the
-// per-epoch batches out, in its own thread).
+// costs the sender no allocation per epoch and worker. A pipeline hands a source's
+// runs (EpochRuns: records of many epochs in one vector) on as one packed bundle.
 #pragma once
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -55,6 +56,17 @@ class PipelinePusher final : public EdgePusher<T> {
   void push(Epoch epoch, std::vector<T>& items) override {
     bundle_.add(epoch, take_exact(items));
     if (bundle_.records >= batch_size_) send();
+  }
+  // Runs go on as one packed bundle (no vector per epoch), after what is buffered.
+  void push_runs(std::vector<T>& items, const EpochRuns& runs) override {
+    if (!bundle_.empty()) send();
+    bundle_.packed = take_exact(items);
+    bundle_.records = bundle_.packed.size();
+    bundle_.runs = runs;
+    bundle_.batches = runs.size();
+    bundle_.counted = runs.front().first;
+    for (const auto& run : runs) bundle_.counted = std::min(bundle_.counted, run.first);
+    send();
   }
   void flush() override {
     if (!bundle_.empty()) send();
@@ -112,14 +124,14 @@ class ExchangePusher final : public EdgePusher<T> {
   }
 
   void push(Epoch epoch, std::vector<T>& items) override {
-    const std::uint32_t workers = fanout_.workers();
-    for (T& record : items) {
-      const std::uint32_t w = route(hash_key(key_(std::as_const(record))), workers);
-      Bundle<T>& bundle = bundles_[w];
-      if (bundle.packed.capacity() == 0) [[unlikely]]
-        bundle.packed.reserve(batch_size_);
-      bundle.add_record(epoch, std::move(record));
-      if (bundle.records >= batch_size_) send(w);
+    route_all(epoch, items.data(), items.data() + items.size());
+    items.clear();
+  }
+  void push_runs(std::vector<T>& items, const EpochRuns& runs) override {
+    std::size_t start = 0;
+    for (const auto& [epoch, end] : runs) {
+      route_all(epoch, items.data() + start, items.data() + end);
+      start = end;
     }
     items.clear();
   }
@@ -131,6 +143,19 @@ class ExchangePusher final : public EdgePusher<T> {
   }
 
  private:
+  // Moves the records [first, last), at `epoch`, into their workers' bundles.
+  void route_all(Epoch epoch, T* first, T* last) {
+    const std::uint32_t workers = fanout_.workers();
+    for (T* record = first; record != last; ++record) {
+      const std::uint32_t w = route(hash_key(key_(std::as_const(*record))), workers);
+      Bundle<T>& bundle = bundles_[w];
+      if (bundle.packed.capacity() == 0) [[unlikely]]
+        bundle.packed.reserve(batch_size_);
+      bundle.add_record(epoch, std::move(*record));
+      if (bundle.records >= batch_size_) send(w);
+    }
+  }
+
   // Worker w's records, of any epochs, go as one packed bundle once they are a
   // batch's worth or the activation ends (flush). A bundle short of a batch goes as
   // an exact copy and the pusher keeps its room (take_exact); one moved out is

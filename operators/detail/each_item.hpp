@@ -11,8 +11,9 @@
 
 namespace sluice::detail {
 
-template <class T, class F>
-void each_item(std::vector<T>& items, F&& f) {
+// Items: a std::vector<T> or a std::span<T>.
+template <class Items, class F>
+void each_item(Items& items, F&& f) {
   std::size_t i = 0;
   try {
     for (; i < items.size(); ++i) f(items[i]);

@@ -3,21 +3,27 @@
 // arrive and none is waiting; otherwise it is kept until the input frontier reaches its epoch.
 // Within one epoch, batches apply in arrival order.
 //
-// An epoch costs no capability of its own: the waiting batches sit in one vector
-// sorted by epoch (a batch usually goes at its end), and the stash holds ONE
-// capability, at the least waiting epoch, however many epochs wait. Stashed items are
-// applied under it at their own epoch (a Stashed token: OutputHandle::session(cap,
+// An epoch costs no capability and no vector of its own: input is taken as runs
+// (InputHandle::for_each_runs: a source's sparse epochs arrive as one vector of many
+// epochs), kept in chunks (one per arrival, whole until its last run is applied),
+// and the waiting runs sit in one vector sorted by epoch. The stash holds ONE
+// capability, at the least waiting epoch, however many epochs wait. Stashed items
+// are applied under it at their own epoch (a Stashed token: OutputHandle::session(cap,
 // epoch)), and it moves (downgrade) once per drain, to the least epoch still waiting,
 // so a run of drained epochs reaches the progress tracker as one change. (Holding the
 // least epoch is enough: output at a later epoch may be made under it, and its +1 is
 // recorded in the activation that makes it, before the capability moves.)
 //
-// Used from one operator's fiber only. Memory: the batches of epochs the frontier has
-// not reached yet (one worker running ahead of the others).
+// Used from one operator's fiber only. Memory: the chunks holding runs of epochs the
+// frontier has not reached yet (the latest read batch's last epochs, or one worker
+// running ahead of the others); a chunk goes once its last run is applied.
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
+#include <iterator>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -59,46 +65,88 @@ inline Capability capability_at(const Capability& at, Epoch epoch) {
 template <class T>
 class EpochStash {
  public:
-  // Calls apply(std::vector<T>& items, const Token& at) for the ready stashed batches
-  // and then for every arrived batch, in epoch order; `at` is an InputBatch<T> or a
-  // Stashed, which session_at and capability_at take. Items may be moved from.
+  // Calls apply(std::span<T> items, const Stashed& at) for the input's records in
+  // epoch order, arrival order within an epoch: the records of an epoch once the
+  // input frontier reaches it (at once when it has), those of a waiting epoch after
+  // every earlier one. session_at and capability_at take `at`. Items may be moved
+  // from.
   template <class Apply>
   void run(OperatorContext& ctx, InputHandle<T> input, Apply&& apply) {
     const Frontier& frontier = input.frontier();
-    drain(ctx, frontier, apply);
-    input.for_each([&](InputBatch<T>& batch) {
-      const Epoch e = batch.epoch();
-      if (!frontier.less_than(e) && (pending_.empty() || pending_.front().epoch >= e)) {
-        apply(batch.items(), batch);
-        return;
-      }
-      if (pending_.empty() || e < held_.epoch()) held_ = batch.retain();
-      // After every batch of an epoch <= e: arrival order within an epoch.
-      auto at = pending_.end();
-      if (!pending_.empty() && pending_.back().epoch > e) {
-        at = std::upper_bound(pending_.begin(), pending_.end(), e,
-                              [](Epoch x, const Waiting& w) { return x < w.epoch; });
-      }
-      pending_.insert(at, Waiting{e, std::move(batch.items())});
-    });
+    input.for_each_runs([&](InputRuns<T>& in) { add(in); });
     drain(ctx, frontier, apply);
   }
 
   bool empty() const { return pending_.empty(); }
 
  private:
+  // An arrival's records (several epochs' when it came packed), kept whole until its
+  // last run is applied: no vector per epoch. `left`: its runs not applied yet.
+  struct Chunk {
+    std::vector<T> items;
+    std::size_t left = 0;
+  };
+  // One epoch's records in a chunk: [begin, end) of chunks_[chunk].items.
   struct Waiting {
     Epoch epoch;
-    std::vector<T> items;
+    std::uint32_t chunk;
+    std::size_t begin;
+    std::size_t end;
   };
+  static bool before(const Waiting& a, const Waiting& b) { return a.epoch < b.epoch; }
+
+  // Stashes an arrival's runs, merged into pending_ by epoch (after the runs of an
+  // epoch already waiting: arrival order).
+  void add(InputRuns<T>& in) {
+    if (in.items().empty()) return;
+    if (pending_.empty() || in.least() < held_.epoch()) held_ = in.retain(in.least());
+    const std::uint32_t c = new_chunk(std::move(in.items()), in.runs().size());
+    incoming_.clear();
+    std::size_t start = 0;
+    bool sorted = true;
+    for (const auto& [epoch, end] : in.runs()) {
+      sorted = sorted && (incoming_.empty() || incoming_.back().epoch <= epoch);
+      incoming_.push_back(Waiting{epoch, c, start, end});
+      start = end;
+    }
+    if (!sorted) std::stable_sort(incoming_.begin(), incoming_.end(), before);
+    if (pending_.empty() || pending_.back().epoch <= incoming_.front().epoch) {
+      pending_.insert(pending_.end(), incoming_.begin(), incoming_.end());
+      return;
+    }
+    merged_.clear();
+    std::merge(pending_.begin(), pending_.end(), incoming_.begin(), incoming_.end(),
+               std::back_inserter(merged_), before);
+    pending_.swap(merged_);
+  }
+
+  std::uint32_t new_chunk(std::vector<T>&& items, std::size_t runs) {
+    std::uint32_t c;
+    if (free_.empty()) {
+      c = static_cast<std::uint32_t>(chunks_.size());
+      chunks_.emplace_back();
+    } else {
+      c = free_.back();
+      free_.pop_back();
+    }
+    chunks_[c].items = std::move(items);
+    chunks_[c].left = runs;
+    return c;
+  }
 
   template <class Apply>
   void drain(OperatorContext& ctx, const Frontier& frontier, Apply& apply) {
     std::size_t done = 0;
     while (done < pending_.size() && !frontier.less_than(pending_[done].epoch)) {
-      Waiting& w = pending_[done];
-      ctx.at_epoch(w.epoch, [&] { apply(w.items, Stashed{held_, w.epoch}); });
-      std::vector<T>().swap(w.items);  // applied: its memory goes now
+      const Waiting& w = pending_[done];
+      Chunk& chunk = chunks_[w.chunk];
+      ctx.at_epoch(w.epoch, [&] {
+        apply(std::span<T>(chunk.items.data() + w.begin, w.end - w.begin), Stashed{held_, w.epoch});
+      });
+      if (--chunk.left == 0) {  // applied: its memory goes now
+        std::vector<T>().swap(chunk.items);
+        free_.push_back(w.chunk);
+      }
       ++done;
     }
     if (done == 0) return;
@@ -112,6 +160,9 @@ class EpochStash {
 
   std::vector<Waiting> pending_;  // sorted by epoch, arrival order within one
   Capability held_;               // at pending_.front().epoch while pending_ is non-empty
+  std::vector<Chunk> chunks_;     // by index; those in free_ are empty
+  std::vector<std::uint32_t> free_;
+  std::vector<Waiting> incoming_, merged_;  // add()'s scratch
 };
 
 }  // namespace sluice::detail

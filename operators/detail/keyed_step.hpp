@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <optional>
 #include <queue>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -114,7 +115,7 @@ class KeyedLogic {
 
   void operator()(OperatorContext& ctx) {
     auto output = ctx.output(out_);
-    stash_.run(ctx, ctx.input(in_), [&](std::vector<In>& items, const auto& at) {
+    stash_.run(ctx, ctx.input(in_), [&](std::span<In> items, const auto& at) {
       auto session = session_at(output, at);
       if (session.epoch() > last_) last_ = session.epoch();
       state_.for_each_prefetched(

@@ -34,7 +34,67 @@ std::string key_name(std::uint64_t n) {
   key += std::to_string(n);
   return key;
 }
+// A key whose hash four distinct keys share (all 64 bits): what for_each_of_hash must
+// tell apart.
+struct Shared {
+  std::uint32_t id = 0;
+  bool operator==(const Shared&) const = default;
+  auto operator<=>(const Shared&) const = default;
+};
 }  // namespace
+
+template <>
+struct sluice::KeyHash<Shared> {
+  std::uint64_t operator()(const Shared& k) const noexcept { return mix64(k.id / 4); }
+};
+
+TEST_CASE("keyed state visits every key of a hash once, also when the visit erases some") {
+  const std::uint64_t seed = test_seed();
+  INFO("seed " << seed << " (rerun with SLUICE_SEED=" << seed << ")");
+  std::mt19937_64 rng(seed);
+  using State = KeyedState<Shared, std::uint32_t>;
+  for (const std::uint32_t keys : {4u, 64u, 3000u}) {
+    CAPTURE(keys);
+    State state;
+    std::map<Shared, std::uint32_t> reference;
+    for (int step = 0; step < 20000; ++step) {
+      const Shared key{static_cast<std::uint32_t>(rng() % keys)};
+      if (rng() % 3 != 0) {
+        State::value(state.find_or_make(key, [] { return 0u; })) += 1;
+        reference[key] += 1;
+        continue;
+      }
+      // Visit the hash of `key`: the keys of its group of four that are present, each
+      // once; erase about half of them during the visit.
+      const std::uint64_t h = State::hash(key);
+      std::vector<Shared> visited;
+      state.for_each_of_hash(h, [&](State::iterator it) {
+        REQUIRE(State::hash(it->first) == h);
+        visited.push_back(it->first);
+        REQUIRE(reference.at(it->first) == State::value(it));
+        if (rng() % 2 == 0) return false;
+        reference.erase(it->first);
+        state.erase(it);
+        return true;
+      });
+      std::vector<Shared> expected;
+      for (std::uint32_t id = key.id / 4 * 4; id < key.id / 4 * 4 + 4; ++id) {
+        if (reference.count(Shared{id}) != 0 ||
+            std::count(visited.begin(), visited.end(), Shared{id}) != 0) {
+          expected.push_back(Shared{id});
+        }
+      }
+      std::sort(visited.begin(), visited.end());
+      REQUIRE(visited == expected);
+      REQUIRE(state.size() == reference.size());
+    }
+    for (const auto& [key, value] : reference) {
+      auto it = state.find(key);
+      REQUIRE(it != state.end());
+      CHECK(State::value(it) == value);
+    }
+  }
+}
 
 TEST_CASE("keyed state finds, makes and erases the same keys as a std::map") {
   const std::uint64_t seed = test_seed();

@@ -336,7 +336,7 @@ TEST_CASE("a parsing time_of may return a Timed of the source's own record type"
   }
 }
 
-TEST_CASE("a read batch over many epochs goes on as one batch per epoch sized to its records") {
+TEST_CASE("a read batch over many epochs reaches batch readers as one exact batch per epoch") {
   // One partition, read 40 records per batch, 1 ms epochs: every batch spans dozens of
   // epochs (counted in a table), and some hold outliers 10^6 epochs away (sorted).
   const std::uint64_t seed = test_seed();

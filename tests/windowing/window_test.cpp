@@ -23,6 +23,23 @@
 
 using namespace window_test;
 
+// A key whose 64-bit hash four distinct keys share: a window operator's close lists
+// keep only hashes, so a close visit must tell the keys of one hash apart.
+struct Grouped {
+  std::uint32_t id = 0;
+  bool operator==(const Grouped&) const = default;
+  auto operator<=>(const Grouped&) const = default;
+  template <class A>
+  void serialize(A& a) {
+    a(id);
+  }
+  friend std::ostream& operator<<(std::ostream& os, const Grouped& g) { return os << g.id; }
+};
+template <>
+struct sluice::KeyHash<Grouped> {
+  std::uint64_t operator()(const Grouped& g) const noexcept { return mix64(g.id / 4); }
+};
+
 namespace {
 
 using Key = std::uint32_t;
@@ -534,4 +551,39 @@ TEST_CASE("a throwing on_close stops the run naming the key and the window's clo
     CHECK(e.reason() == "key 2 refuses");
     CHECK(e.item() == "key 2");
   }
+}
+
+TEST_CASE("keys sharing a hash each get their windows' counts, once, at 1, 2, 3 workers") {
+  const std::uint64_t seed = test_seed();
+  INFO("seed " << seed << " (rerun with SLUICE_SEED=" << seed << ")");
+  const Parts parts = random_events(seed, 2, 300, 12, 20);
+  for_each_run(standard_cases(), [&](const Case& c, std::uint32_t workers) {
+    Dataflow flow("win");
+    const window::EventClock clock = c.clock();
+    auto events =
+        window::event_time_input(flow, "in", VectorSource<Ev>(parts, 5), clock, time_of_ev);
+    auto keyed =
+        op::key_on("key", events, [](const window::Timed<Ev>& e) { return Grouped{e.value.key}; });
+    // Only the rows are read (no meta stream): a key's last row takes the key by move.
+    TestingSink<std::pair<Grouped, window::Windowed<std::uint64_t>>> down;
+    c.shape.visit([&](auto windower) {
+      auto streams = window::fold_window(
+          "w", keyed, clock, windower, [] { return std::uint64_t{0}; },
+          [](std::uint64_t n, const Ev&) { return n + 1; },
+          [](std::uint64_t a, std::uint64_t b) { return a + b; });
+      op::output("down", streams.down, down);
+    });
+    run(flow, workers_config(workers));
+    std::vector<DownRow<std::uint32_t, std::uint64_t>> got;
+    for (const auto& r : down.records()) {
+      got.emplace_back(r.epoch, r.value.first.id, r.value.second.window, r.value.second.value);
+    }
+    const auto stamps = reference_stamps(parts, c.epoch_length, c.max_delay);
+    const auto windows = reference_windows(stamps, c.shape, c.epoch_length);
+    check_same_rows(
+        got,
+        closing_rows<std::uint64_t>(
+            windows, [](const std::vector<Ev>& v) { return static_cast<std::uint64_t>(v.size()); }),
+        "counts");
+  });
 }
