@@ -199,6 +199,50 @@ class KeyedState {
     });
   }
 
+  // for_each_prefetched over `spans` spans of items (span_of(k): a std::span<T>) as
+  // one sequence: the prefetching runs on across span boundaries, so spans of a few
+  // items each (sparse epochs) still overlap their cache misses. For span k,
+  // around(k, body) is called and must call body() once; body calls f(item, hash of
+  // key_of(item)) for the span's items in order. A throw from f names the item and its
+  // index in its span (as detail::each_item).
+  template <class SpanOf, class KeyOf, class Around, class F>
+  void for_each_prefetched_spans(std::size_t spans, SpanOf&& span_of, KeyOf&& key_of,
+                                 Around&& around, F&& f) {
+    using Span = decltype(span_of(std::size_t{0}));
+    using T = typename Span::element_type;
+    std::uint64_t ring[kRing];  // the hash of the item at global position g: ring[g % kRing]
+    // The slot cursor: the next item whose slot to fetch (global position, span, index).
+    std::size_t slot_at = 0, slot_span = 0, slot_index = 0;
+    Span slot_items = spans > 0 ? span_of(std::size_t{0}) : Span{};
+    const auto fetch_slot = [&] {
+      while (slot_index == slot_items.size()) {
+        if (++slot_span >= spans) return;
+        slot_items = span_of(slot_span);
+        slot_index = 0;
+      }
+      const std::uint64_t h = hash(key_of(std::as_const(slot_items[slot_index++])));
+      ring[slot_at++ % kRing] = h;
+      prefetch_slot(h);
+    };
+    std::size_t entry_at = 0;  // the next item whose entry to fetch (its slot was)
+    const auto fetch_entry = [&] {
+      if (entry_at < slot_at) prefetch_entry(ring[entry_at++ % kRing]);
+    };
+    for (std::size_t j = 0; j < 2 * kAhead; ++j) fetch_slot();
+    for (std::size_t j = 0; j < kAhead; ++j) fetch_entry();
+    std::size_t at = 0;  // the item applied next
+    for (std::size_t k = 0; k < spans; ++k) {
+      Span items = span_of(k);
+      around(k, [&] {
+        detail::each_item(items, [&](T& item) {
+          fetch_slot();
+          fetch_entry();
+          f(item, ring[at++ % kRing]);
+        });
+      });
+    }
+  }
+
   // Hints that the entry of a key with hash `h` is needed soon: its slot now, and its
   // entry if the slot is already cached (see for_each_prefetched). Both are forced
   // inline: GCC's pure-const analysis finds that a function whose only effect is a

@@ -60,7 +60,6 @@
 #include <memory>
 #include <optional>
 #include <ostream>
-#include <span>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -282,22 +281,29 @@ class WindowOp {
   void operator()(OperatorContext& ctx) {
     auto down = ctx.output(ports_.down);
     auto late = ctx.output(ports_.late);
-    stash_.run(ctx, ctx.input(ports_.in), [&](std::span<In> items, const auto& at) {
-      auto to_down = sluice::detail::session_at(down, at);
-      auto to_late = sluice::detail::session_at(late, at);
-      // A time before the batch's epoch starts (epoch(time) < epoch) may be in closed
-      // windows; epoch 0 also holds every earlier time.
-      const Epoch epoch = to_down.epoch();
-      const EventTime starts = epoch == 0 ? EventTime::min() : epochs_.start_of(epoch);
-      state_.for_each_prefetched(items, key_of, [&](In& kv, std::uint64_t hash) {
-        Timed<V>& v = kv.second;
-        if (v.late || v.time < starts) {
-          to_late.give(std::pair<K, V>(std::move(kv.first), std::move(v.value)));
-          return;
-        }
-        add(kv.first, hash, v, to_down, at);
-      });
-    });
+    // Per epoch of input (begin), then per record, prefetched across epochs.
+    std::optional<sluice::detail::Stashed> at;
+    std::optional<Session<Down>> to_down;
+    std::optional<Session<std::pair<K, V>>> to_late;
+    EventTime starts;
+    stash_.run_keyed(
+        ctx, ctx.input(ports_.in), state_, key_of,
+        [&](const sluice::detail::Stashed& now) {
+          at.emplace(now);
+          to_down.emplace(sluice::detail::session_at(down, now));
+          to_late.emplace(sluice::detail::session_at(late, now));
+          // A time before the epoch starts (epoch(time) < epoch) may be in closed
+          // windows; epoch 0 also holds every earlier time.
+          starts = now.at == 0 ? EventTime::min() : epochs_.start_of(now.at);
+        },
+        [&](In& kv, std::uint64_t hash) {
+          Timed<V>& v = kv.second;
+          if (v.late || v.time < starts) {
+            to_late->give(std::pair<K, V>(std::move(kv.first), std::move(v.value)));
+            return;
+          }
+          add(kv.first, hash, v, *to_down, *at);
+        });
     close_passed(ctx, down);
   }
 

@@ -77,6 +77,31 @@ class EpochStash {
     drain(ctx, frontier, apply);
   }
 
+  // run() for an operator keeping KeyedState `state`: before each epoch's records,
+  // begin(const Stashed& at) (valid during that epoch's records only); then
+  // f(T& item, hash of key_of(item)) for each record, the state's slots and entries
+  // being fetched ahead across epochs (KeyedState::for_each_prefetched_spans), so an
+  // epoch of a few records does not wait for its cache misses one by one.
+  template <class State, class KeyOf, class Begin, class F>
+  void run_keyed(OperatorContext& ctx, InputHandle<T> input, State& state, KeyOf&& key_of,
+                 Begin&& begin, F&& f) {
+    const Frontier& frontier = input.frontier();
+    input.for_each_runs([&](InputRuns<T>& in) { add(in); });
+    const std::size_t ready = count_ready(frontier);
+    if (ready == 0) return;
+    state.for_each_prefetched_spans(
+        ready, [&](std::size_t k) { return items_of(pending_[k]); }, key_of,
+        [&](std::size_t k, auto&& body) {
+          const Epoch e = pending_[k].epoch;
+          ctx.at_epoch(e, [&] {
+            begin(Stashed{held_, e});
+            body();
+          });
+        },
+        f);
+    release(ready);
+  }
+
   bool empty() const { return pending_.empty(); }
 
  private:
@@ -134,22 +159,37 @@ class EpochStash {
     return c;
   }
 
+  std::span<T> items_of(const Waiting& w) {
+    return std::span<T>(chunks_[w.chunk].items.data() + w.begin, w.end - w.begin);
+  }
+  // How many of the first waiting runs the frontier has reached.
+  std::size_t count_ready(const Frontier& frontier) const {
+    std::size_t n = 0;
+    while (n < pending_.size() && !frontier.less_than(pending_[n].epoch)) ++n;
+    return n;
+  }
+
   template <class Apply>
   void drain(OperatorContext& ctx, const Frontier& frontier, Apply& apply) {
-    std::size_t done = 0;
-    while (done < pending_.size() && !frontier.less_than(pending_[done].epoch)) {
-      const Waiting& w = pending_[done];
+    const std::size_t ready = count_ready(frontier);
+    for (std::size_t k = 0; k < ready; ++k) {
+      const Waiting& w = pending_[k];
+      ctx.at_epoch(w.epoch, [&] { apply(items_of(w), Stashed{held_, w.epoch}); });
+    }
+    release(ready);
+  }
+  // The first `done` waiting runs were applied: frees the chunks they finish (their
+  // memory goes now) and moves the capability to the least epoch still waiting.
+  void release(std::size_t done) {
+    if (done == 0) return;
+    for (std::size_t k = 0; k < done; ++k) {
+      const Waiting& w = pending_[k];
       Chunk& chunk = chunks_[w.chunk];
-      ctx.at_epoch(w.epoch, [&] {
-        apply(std::span<T>(chunk.items.data() + w.begin, w.end - w.begin), Stashed{held_, w.epoch});
-      });
-      if (--chunk.left == 0) {  // applied: its memory goes now
+      if (--chunk.left == 0) {
         std::vector<T>().swap(chunk.items);
         free_.push_back(w.chunk);
       }
-      ++done;
     }
-    if (done == 0) return;
     pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(done));
     if (pending_.empty()) {
       held_.drop();

@@ -27,7 +27,6 @@
 #include <cstdint>
 #include <optional>
 #include <queue>
-#include <span>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -115,19 +114,21 @@ class KeyedLogic {
 
   void operator()(OperatorContext& ctx) {
     auto output = ctx.output(out_);
-    stash_.run(ctx, ctx.input(in_), [&](std::span<In> items, const auto& at) {
-      auto session = session_at(output, at);
-      if (session.epoch() > last_) last_ = session.epoch();
-      state_.for_each_prefetched(
-          items, [](const In& kv) -> const K& { return kv.first; },
-          [&](In& kv, std::uint64_t hash) {
-            auto it = state_.find_or_make(kv.first, hash, [&] {
-              return Slot{policy_.make(kv.first), {}};
-            });
-            Emitter<K, U> emit(session, it->first);
-            after(it, policy_.on_item(State::value(it).value, kv.second, emit));
+    // Per epoch of input (begin), then per record, prefetched across epochs.
+    std::optional<Session<Out>> session;
+    stash_.run_keyed(
+        ctx, ctx.input(in_), state_, [](const In& kv) -> const K& { return kv.first; },
+        [&](const Stashed& at) {
+          session.emplace(session_at(output, at));
+          if (session->epoch() > last_) last_ = session->epoch();
+        },
+        [&](In& kv, std::uint64_t hash) {
+          auto it = state_.find_or_make(kv.first, hash, [&] {
+            return Slot{policy_.make(kv.first), {}};
           });
-    });
+          Emitter<K, U> emit(*session, it->first);
+          after(it, policy_.on_item(State::value(it).value, kv.second, emit));
+        });
     if constexpr (kHold) {
       if (!held_) return;
       if constexpr (kTimers) fire_timers(ctx, output);
