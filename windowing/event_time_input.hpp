@@ -161,15 +161,7 @@ class EventTimeStamp {
     if (hi - lo < 4 * n + 64) {
       slot_.assign(hi - lo + 1, 0);
       for (const Epoch e : epochs_) ++slot_[e - lo];
-      // slot_[k]: where epoch lo + k's records start.
-      std::uint32_t at = 0;
-      for (std::size_t k = 0; k < slot_.size(); ++k) {
-        if (slot_[k] == 0) continue;
-        const std::uint32_t count = slot_[k];
-        slot_[k] = at;
-        at += count;
-        runs_.emplace_back(lo + k, at);
-      }
+      starts([&](std::size_t k) { return lo + k; });
       place(n, [&](std::size_t i) -> std::uint32_t& { return slot_[epochs_[i] - lo]; });
       return;
     }
@@ -182,14 +174,21 @@ class EventTimeStamp {
     };
     slot_.assign(distinct_.size(), 0);
     for (const Epoch e : epochs_) ++slot_[index(e)];
-    std::uint32_t at = 0;
-    for (std::size_t b = 0; b < distinct_.size(); ++b) {
-      const std::uint32_t count = slot_[b];
-      slot_[b] = at;
-      at += count;
-      runs_.emplace_back(distinct_[b], at);
-    }
+    starts([&](std::size_t k) { return distinct_[k]; });
     place(n, [&](std::size_t i) -> std::uint32_t& { return slot_[index(epochs_[i])]; });
+  }
+  // Turns the record counts in slot_ (slot k: epoch_of(k)) into where each slot's
+  // records start in sorted_, and appends a run to runs_ per non-empty slot.
+  template <class EpochOf>
+  void starts(EpochOf&& epoch_of) {
+    std::uint32_t at = 0;
+    for (std::size_t k = 0; k < slot_.size(); ++k) {
+      if (slot_[k] == 0) continue;
+      const std::uint32_t count = slot_[k];
+      slot_[k] = at;
+      at += count;
+      runs_.emplace_back(epoch_of(k), at);
+    }
   }
   // Moves staged_[i] to sorted_[next(i)++] for every i: sorted_ made of n records.
   template <class Next>
