@@ -23,9 +23,13 @@ class CsvPartition final : public SourcePartition<CsvRow> {
     rows_ = 0;
     empties_.clear();
     if (reader_.finished()) return false;
-    reader_.fill();
     std::string_view text;
-    while (reader_.next_line(text)) {
+    if (!reader_.next_line(text)) {  // nothing complete is buffered: read one more block
+      reader_.fill();
+      if (!reader_.next_line(text)) return !reader_.finished();
+    }
+    // At most kBatchLines lines; the rest wait in the buffer.
+    for (std::size_t n = 0; n < detail::kBatchLines && (n == 0 || reader_.next_line(text)); ++n) {
       const std::uint64_t number = line_++;
       if (text.empty()) {
         empties_.push_back(rows_);  // per empty line, not per row

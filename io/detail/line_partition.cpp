@@ -32,11 +32,15 @@ bool LinePartition::read_lines(std::size_t& n, Put&& put) {
   n = 0;
   lines_before_ += std::exchange(last_, 0);
   if (reader_.finished()) return false;
-  waiting_ = poll_ && !readable_now(reader_.fd());
-  if (waiting_) return true;
-  reader_.fill();
   std::string_view line;
-  while (reader_.next_line(line)) put(n++, line);
+  if (!reader_.next_line(line)) {  // nothing complete is buffered: read one more block
+    waiting_ = poll_ && !readable_now(reader_.fd());
+    if (waiting_) return true;
+    reader_.fill();
+    if (!reader_.next_line(line)) return !reader_.finished();
+  }
+  put(n++, line);
+  while (n < kBatchLines && reader_.next_line(line)) put(n++, line);
   return !reader_.finished();
 }
 

@@ -25,7 +25,8 @@ class LinePartition final : public SourcePartition<std::string>, public LineView
   explicit LinePartition(LineReader reader, bool poll = false)
       : reader_(std::move(reader)), poll_(poll) {}
 
-  // All complete lines of one more block (one read()).
+  // The next complete lines, at most kBatchLines (line_reader.hpp); one read() when none is
+  // buffered.
   bool next_batch(std::vector<std::string>& out) override;
   // Assigns the lines into the strings already in `out` (no allocation per line once
   // they have grown to the line length).
@@ -37,8 +38,9 @@ class LinePartition final : public SourcePartition<std::string>, public LineView
   std::string locate(std::size_t index) override;
 
  private:
-  // One block's lines, each given to put(n, line) (n: its index in the batch); the
-  // batch's size.
+  // The next batch's lines (at most kBatchLines; a block is read when no complete
+  // line is buffered), each given to put(n, line) (n: its index in the batch); the
+  // batch's size in n.
   template <class Put>
   bool read_lines(std::size_t& n, Put&& put);
 

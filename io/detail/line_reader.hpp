@@ -47,6 +47,15 @@ inline const char* find_newline(const char* p, std::size_t n) {
   return static_cast<const char*>(std::memchr(p + i, '\n', n - i));
 }
 
+// The most lines a line or CSV source hands out in one batch. Decision: a read block
+// (256 KiB) holds ~10,000 short lines; handed over whole, their records (64 bytes each
+// for a string key and a timed value) outgrow the L2 cache before the next step reads
+// them. 1,024 lines (RunConfig's default batch size) measured 21% faster end to end on
+// bench/windowed_sum (tumbling, 100 ms epochs, -w 1), peaking at 6 MB instead of 22 MB;
+// 512 to 4,096 measured the same. The rest of a block waits in the buffer for the
+// next batch, with no further read().
+inline constexpr std::size_t kBatchLines = 1024;
+
 class LineReader {
  public:
   static constexpr std::size_t kBlock = 256 * 1024;

@@ -3,6 +3,8 @@
 // header checks.
 #include <sluice/io/csv_source.hpp>
 
+#include <sluice/io/detail/line_reader.hpp>
+
 #include <sstream>
 
 #include <doctest/doctest.h>
@@ -223,4 +225,34 @@ TEST_CASE("a CSV partition resumed from a snapshot continues with the next row a
   CHECK(wrong == 0);
   CHECK(error ==
         "line " + std::to_string(rows + 2) + ": expected 2 fields (header: id,text), found 1");
+}
+
+TEST_CASE("CSV rows come in batches of at most kBatchLines lines, and an error names its line") {
+  TempDir dir;
+  const auto path = dir / "short.csv";
+  std::string text = "id\n";
+  const int rows = 3 * static_cast<int>(io::detail::kBatchLines);  // in one read block
+  for (int i = 0; i < rows; ++i) text += std::to_string(i) + (i % 100 == 7 ? "\n\n" : "\n");
+  text += "1,2\n";  // line rows + rows / 100 + 2: the header and the empty lines before it
+  write_file(path, text);
+  io::CsvSource source(path);
+  auto partition = source.build_part("t", path.string(), std::nullopt);
+  std::vector<io::CsvRow> all;
+  std::string error;
+  try {
+    for (bool more = true; more;) {
+      const std::size_t before = all.size();  // next_batch appends, up to an error
+      more = partition->next_batch(all);
+      CHECK(all.size() - before <= io::detail::kBatchLines);
+    }
+  } catch (const ItemError& e) {
+    error = e.what();
+  }
+  REQUIRE(all.size() == static_cast<std::size_t>(rows));
+  std::size_t wrong = 0;
+  for (int i = 0; i < rows; ++i) wrong += all[i]["id"] != std::to_string(i);
+  CHECK(wrong == 0);
+  const int empties = (rows - 8) / 100 + 1;
+  CHECK(error ==
+        "line " + std::to_string(rows + empties + 2) + ": expected 1 fields (header: id), found 2");
 }

@@ -401,3 +401,32 @@ TEST_CASE("a FIFO input without a writer says so on stderr, then is read once on
     CHECK(sink.values() == std::vector<std::string>{"x", "y"});
   }
 }
+
+TEST_CASE("a block of short lines is handed out in batches of at most kBatchLines, each located") {
+  TempDir dir;
+  const auto path = dir / "short.txt";
+  const std::size_t lines = 5 * io::detail::kBatchLines + 17;  // one read block holds them all
+  std::string text;
+  for (std::size_t i = 1; i <= lines; ++i) text.append("l").append(std::to_string(i)).append("\n");
+  REQUIRE(text.size() < io::detail::LineReader::kBlock);
+  write_file(path, text);
+  io::FileSource source(path, 1);
+  auto partition = source.build_part("test.in", source.list_parts(1).at(0), std::nullopt);
+  std::vector<std::string> all, batch;
+  std::size_t batches = 0;
+  for (bool more = true; more;) {
+    batch.clear();
+    more = partition->next_batch(batch);
+    if (batch.empty()) continue;
+    ++batches;
+    CHECK(batch.size() <= io::detail::kBatchLines);
+    // The last line of the batch is located by its line number in the file.
+    const std::size_t number = all.size() + batch.size();
+    CHECK(partition->locate(batch.size() - 1) ==
+          "'" + path.string() + "' line " + std::to_string(number));
+    CHECK(batch.back() == std::string("l").append(std::to_string(number)));
+    all.insert(all.end(), batch.begin(), batch.end());
+  }
+  CHECK(batches == 6);
+  CHECK(all == getline_lines(path));
+}
