@@ -19,12 +19,15 @@ class Doorbell {
  public:
   // How long a worker with nothing to do spins before it parks its thread. We
   // measured ~0.7 µs per cross-thread round trip with a ~20 µs spin against ~72 µs
-  // when parking at once.
+  // when parking at once. Decision: 200 µs, not 20: waking a parked thread costs the
+  // ringing worker a futex call, ~10 µs on this machine kind (a VM), and a reader
+  // feeding a peer a bundle every ~170 µs (bench/windowed_sum, -w 2, one partition)
+  // woke it ~1,850 times a run, 18 ms of the reader's 160; with 200 µs ~100 times.
   // Decision: only while every worker can have a core of its own: with more workers
   // than hardware threads a spinning worker takes the core a peer needs to make the
   // progress it waits for (at -w 256 on 2 cores, a quarter of the run was spinning),
   // so an oversubscribed run parks at once.
-  static constexpr std::chrono::microseconds kSpin{20};
+  static constexpr std::chrono::microseconds kSpin{200};
 
   explicit Doorbell(std::chrono::microseconds spin = kSpin) : spin_(spin) {}
 
