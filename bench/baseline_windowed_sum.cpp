@@ -1,22 +1,27 @@
 // baseline_windowed_sum: bench/windowed_sum's work done by one plain loop, without
 // the sluice runtime. It reads the lines (fread in 1 MiB blocks, split in place, or
 // generated in memory like the benchmark's source), parses them (the same
-// windowed_events.hpp parse), keeps the watermark of the one partition (the largest
-// event time so far - max_delay; a line behind it is late) and counts and sums every
+// windowed_events.hpp parse), keeps the watermark of each partition (the largest
+// event time so far in it - max_delay; a line behind it is late; the partitions are
+// the --input file, or the *.csv files of --input-dir read a block of each in turn,
+// as sluice's DirSource partitions) and counts and sums every
 // other line into its windows (sluice's windower.hpp for which windows contain a
 // time). The state is one absl::flat_hash_map from the key to its open windows (held
 // inline), as sluice keeps it; lines are applied in blocks with the slots prefetched.
 // (A map keyed by (key, window start) measured 1.5x slower on tumbling and 2.1x on
 // sliding windows: a sliding line then touches L/S slots.) A window closes, and its row is
-// counted into the checksum, once the epoch of the watermark passes the epoch of the
-// window's last millisecond (sessions: of last + gap - 1), as in sluice; the rest
-// close at the end. Prints the same JSON line, engine "baseline".
+// counted into the checksum, once the least epoch of the partitions' watermarks
+// passes the epoch of the window's last millisecond (sessions: of last + gap - 1), as in sluice;
+// the rest close at the end. Prints the same JSON line, engine "baseline".
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <map>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -197,18 +202,21 @@ class Windows {
   std::map<Epoch, std::vector<Visit>> closing_;
 };
 
-// The loop: lateness and the watermark of the one partition, windows closed as its
-// epoch advances. Lines come in blocks: all are parsed and their keys hashed first,
-// then applied in order while the slots of the line kAhead later are prefetched (so
-// the cache misses of several lines overlap, as in baseline_keyed_count).
+// The loop: lateness and the watermark per partition (the input's files; a file read
+// whole is one partition), windows closed as the least epoch of the unfinished
+// partitions' watermarks advances, as sluice's event_time_input holds its capability.
+// Lines come in blocks: all are parsed and their keys hashed first, then applied in
+// order while the slots of the line kAhead later are prefetched (so the cache misses
+// of several lines overlap, as in baseline_keyed_count).
 template <class Store>
 class Run {
  public:
-  Run(Store store, std::int64_t max_delay, Epochs epochs)
-      : store_(std::move(store)), max_delay_(max_delay), epochs_(epochs) {}
+  Run(Store store, std::int64_t max_delay, Epochs epochs, std::size_t partitions)
+      : store_(std::move(store)), max_delay_(max_delay), epochs_(epochs), parts_(partitions) {}
 
-  // Applies a block of lines (the views need to live only during the call).
-  void lines(const std::vector<std::string_view>& block) {
+  // Applies a block of partition `part`'s lines (the views need to live only during
+  // the call).
+  void lines(const std::vector<std::string_view>& block, std::size_t part = 0) {
     events_.clear();
     hashes_.clear();
     for (const std::string_view line : block) {
@@ -216,12 +224,18 @@ class Run {
       hashes_.push_back(sluice::hash_key(events_.back().key));
       ++records_;
     }
+    Partition& p = parts_[part];
     const std::size_t n = events_.size();
     for (std::size_t k = 0; k < n && k < kAhead; ++k) store_.prefetch(events_[k], hashes_[k]);
     for (std::size_t k = 0; k < n; ++k) {
       if (k + kAhead < n) store_.prefetch(events_[k + kAhead], hashes_[k + kAhead]);
-      one(events_[k], hashes_[k]);
+      one(p, events_[k], hashes_[k]);
     }
+  }
+  // Partition `part` has no more lines: it holds the frontier back no longer.
+  void finish_part(std::size_t part) {
+    parts_[part].finished = true;
+    advance();
   }
   void finish() { store_.close_before(~Epoch{0}, totals_); }
 
@@ -229,28 +243,46 @@ class Run {
   const windowed::Totals& totals() const { return totals_; }
 
  private:
-  void one(const windowed::Event& e, std::uint64_t hash) {
-    if (seen_ && e.ms < max_seen_ - max_delay_) {
+  struct Partition {
+    bool seen = false;
+    std::int64_t max_seen = 0;
+    Epoch hold = 0;  // the epoch of its watermark
+    bool finished = false;
+  };
+
+  void one(Partition& p, const windowed::Event& e, std::uint64_t hash) {
+    if (p.seen && e.ms < p.max_seen - max_delay_) {
       totals_.late_line(e.key, e.ms, e.value);
       return;
     }
-    if (!seen_ || e.ms > max_seen_) {
-      seen_ = true;
-      max_seen_ = e.ms;
-      const Epoch hold = epochs_.of(max_seen_ - max_delay_);
-      if (hold > frontier_) {
-        frontier_ = hold;
-        store_.close_before(frontier_, totals_);
+    if (!p.seen || e.ms > p.max_seen) {
+      p.seen = true;
+      p.max_seen = e.ms;
+      const Epoch hold = epochs_.of(p.max_seen - max_delay_);
+      if (hold > p.hold) {
+        p.hold = hold;
+        advance();
       }
     }
     store_.add(e, hash);
   }
 
+  // Closes what the least hold of the unfinished partitions (one partition: its own)
+  // has passed.
+  void advance() {
+    Epoch least = ~Epoch{0};
+    for (const Partition& q : parts_) {
+      if (!q.finished) least = std::min(least, q.hold);
+    }
+    if (least == ~Epoch{0} || least <= frontier_) return;
+    frontier_ = least;
+    store_.close_before(frontier_, totals_);
+  }
+
   Store store_;
   std::int64_t max_delay_;
   Epochs epochs_;
-  bool seen_ = false;
-  std::int64_t max_seen_ = 0;
+  std::vector<Partition> parts_;
   Epoch frontier_ = 0;
   std::uint64_t records_ = 0;
   windowed::Totals totals_;
@@ -260,42 +292,65 @@ class Run {
 
 constexpr std::size_t kBlockLines = 1024;
 
-// Calls f(lines) for blocks of up to kBlockLines lines of the file (without '\n', or
-// "\r\n"), read with fread in 1 MiB blocks; false if the file cannot be read.
-template <class F>
-bool for_each_block(const std::string& path, F&& f) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (!file) return false;
-  std::vector<char> buf(1 << 20);
-  std::vector<std::string_view> lines;
-  auto add = [&](const char* begin, const char* end) {
+// The lines of one file (without '\n', or "\r\n") in blocks of up to kBlockLines,
+// read with fread in 1 MiB blocks and split in place.
+class LineBlocks {
+ public:
+  explicit LineBlocks(const std::string& path) : file_(std::fopen(path.c_str(), "rb")) {}
+  ~LineBlocks() {
+    if (file_) std::fclose(file_);
+  }
+  LineBlocks(const LineBlocks&) = delete;
+  LineBlocks& operator=(const LineBlocks&) = delete;
+  bool opened() const { return file_ != nullptr; }
+
+  // The next block (views valid until the next call); false, with `lines` empty, at
+  // the end; throws std::runtime_error on a read error.
+  bool next(std::vector<std::string_view>& lines) {
+    lines.clear();
+    for (;;) {
+      while (lines.size() < kBlockLines) {
+        const char* nl = static_cast<const char*>(std::memchr(p_, '\n', stop_ - p_));
+        if (nl == nullptr) break;
+        add(lines, p_, nl);
+        p_ = nl + 1;
+      }
+      if (!lines.empty()) return true;
+      if (eof_) {
+        if (p_ == stop_) return false;
+        add(lines, p_, stop_);  // a last line without '\n'
+        p_ = stop_;
+        return true;
+      }
+      fill();
+    }
+  }
+
+ private:
+  static void add(std::vector<std::string_view>& lines, const char* begin, const char* end) {
     if (end != begin && end[-1] == '\r') --end;
     lines.emplace_back(begin, static_cast<std::size_t>(end - begin));
-    if (lines.size() == kBlockLines) {
-      f(lines);
-      lines.clear();
-    }
-  };
-  std::size_t kept = 0;  // a partial line carried from the previous read
-  for (std::size_t n; (n = std::fread(buf.data() + kept, 1, buf.size() - kept, file)) > 0;) {
-    const char* p = buf.data();
-    const char* const stop = buf.data() + kept + n;
-    for (const char* nl; (nl = static_cast<const char*>(std::memchr(p, '\n', stop - p)));
-         p = nl + 1) {
-      add(p, nl);
-    }
-    if (!lines.empty()) f(lines);  // before the buffer moves
-    lines.clear();
-    kept = static_cast<std::size_t>(stop - p);
-    std::memmove(buf.data(), p, kept);
-    if (kept == buf.size()) buf.resize(buf.size() * 2);  // a line longer than the buffer
   }
-  const bool ok = !std::ferror(file);
-  std::fclose(file);
-  if (kept > 0) add(buf.data(), buf.data() + kept);
-  if (!lines.empty()) f(lines);
-  return ok;
-}
+  // Moves the partial line to the front and reads after it.
+  void fill() {
+    const std::size_t kept = static_cast<std::size_t>(stop_ - p_);
+    std::memmove(buf_.data(), p_, kept);
+    if (kept == buf_.size()) buf_.resize(buf_.size() * 2);  // a line longer than the buffer
+    const std::size_t n = std::fread(buf_.data() + kept, 1, buf_.size() - kept, file_);
+    if (n == 0) {
+      if (std::ferror(file_)) throw std::runtime_error("cannot read the input");
+      eof_ = true;
+    }
+    p_ = buf_.data();
+    stop_ = buf_.data() + kept + n;
+  }
+
+  std::FILE* file_;
+  std::vector<char> buf_ = std::vector<char>(1 << 20);
+  const char* p_ = buf_.data();
+  const char* stop_ = buf_.data();
+  bool eof_ = false;
+};
 
 // Calls f(lines) for blocks of up to kBlockLines lines of the generated workload.
 template <class F>
@@ -315,19 +370,54 @@ void for_each_generated_block(const windowed::EventsSpec& spec, F&& f) {
   }
 }
 
+// The files of --input-dir: its *.csv files by name (DirSource's partitions).
+std::vector<std::string> dir_files(const std::string& dir) {
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.is_regular_file() && entry.path().extension() == ".csv") {
+      files.push_back(entry.path().string());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
 template <class Store>
 int run(Store store, const windowed::WindowArgs& args, const std::string& input,
-        const windowed::EventsSpec& spec) {
+        const std::string& input_dir, const windowed::EventsSpec& spec) {
   const Epochs epochs{args.epoch_ms};
+  std::vector<std::string> files;
+  if (!input.empty()) files.push_back(input);
+  if (!input_dir.empty()) files = dir_files(input_dir);
   bench::Stopwatch watch;
-  Run<Store> r(std::move(store), args.max_delay_ms, epochs);
-  auto block = [&](const std::vector<std::string_view>& lines) { r.lines(lines); };
+  Run<Store> r(std::move(store), args.max_delay_ms, epochs, std::max<std::size_t>(1, files.size()));
   try {
-    if (input.empty()) {
-      for_each_generated_block(spec, block);
-    } else if (!for_each_block(input, block)) {
-      std::fprintf(stderr, "error: cannot read --input '%s'\n", input.c_str());
-      return 1;
+    if (files.empty()) {
+      for_each_generated_block(spec,
+                               [&](const std::vector<std::string_view>& lines) { r.lines(lines); });
+    } else {
+      // One block of each unfinished partition in turn, as sluice's workers read theirs.
+      std::vector<std::unique_ptr<LineBlocks>> readers;
+      for (const std::string& f : files) {
+        readers.push_back(std::make_unique<LineBlocks>(f));
+        if (!readers.back()->opened()) {
+          std::fprintf(stderr, "error: cannot read '%s'\n", f.c_str());
+          return 1;
+        }
+      }
+      std::vector<std::string_view> lines;
+      for (std::size_t open = readers.size(); open > 0;) {
+        for (std::size_t k = 0; k < readers.size(); ++k) {
+          if (!readers[k]) continue;
+          if (readers[k]->next(lines)) {
+            r.lines(lines, k);
+          } else {
+            readers[k].reset();
+            r.finish_part(k);
+            --open;
+          }
+        }
+      }
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: line %llu: %s\n", static_cast<unsigned long long>(r.records() + 1),
@@ -336,8 +426,8 @@ int run(Store store, const windowed::WindowArgs& args, const std::string& input,
   }
   r.finish();
   const double seconds = watch.seconds();
-  windowed::print_result("baseline", 1, args, input.empty() ? "generated" : input, r.records(),
-                         seconds, r.totals());
+  const std::string what = !input_dir.empty() ? input_dir : input.empty() ? "generated" : input;
+  windowed::print_result("baseline", 1, args, what, r.records(), seconds, r.totals());
   return 0;
 }
 
@@ -345,11 +435,15 @@ int run(Store store, const windowed::WindowArgs& args, const std::string& input,
 
 int main(int argc, char** argv) {
   CLI::App app("baseline_windowed_sum: count and sum per key and event-time window, one thread");
-  std::string input;
+  std::string input, input_dir;
   windowed::EventsSpec spec;
   windowed::WindowArgs args;
   auto* input_opt = app.add_option("--input", input, "file of event_ms,key,value lines");
-  input_opt->excludes(windowed::add_spec_options(app, spec));
+  auto* dir_opt =
+      app.add_option("--input-dir", input_dir, "directory whose *.csv files are the partitions");
+  auto* records_opt = windowed::add_spec_options(app, spec);
+  input_opt->excludes(records_opt)->excludes(dir_opt);
+  dir_opt->excludes(records_opt);
   windowed::add_window_options(app, args);
   if (int code = bench::parse(app, argc, argv); code >= 0) return code;
   if (const std::string m = windowed::missing(args); !m.empty()) {
@@ -362,13 +456,13 @@ int main(int argc, char** argv) {
   const window::Millis length(args.length_ms);
   if (args.kind == "tumbling") {
     return run(Windows<window::TumblingWindower, 2>(window::TumblingWindower(length), epochs), args,
-               input, spec);
+               input, input_dir, spec);
   }
   if (args.kind == "sliding") {
     const window::SlidingWindower sliding(length, window::Millis(args.slide_ms));
-    return run(Windows<window::SlidingWindower, 7>(sliding, epochs), args, input, spec);
+    return run(Windows<window::SlidingWindower, 7>(sliding, epochs), args, input, input_dir, spec);
   }
   return run(Windows<window::SessionWindower, 1>(
                  window::SessionWindower(window::Millis(args.gap_ms)), epochs),
-             args, input, spec);
+             args, input, input_dir, spec);
 }

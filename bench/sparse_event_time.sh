@@ -10,7 +10,11 @@
 #   session_6    212,000 lines, 6 per second (9.8 hours), 100 keys, sessions with a
 #                60 s gap (issue 14's sessionizer case: clicks of 100 users)
 #
-# both with the generator's 2 s disorder, 1 line in 1,000 late, max delay 3 s.
+# all with the generator's 2 s disorder, 1 line in 1,000 late, max delay 3 s. Each is
+# read as one file, one partition (issue 14's shape: one worker reads and parses every
+# line, so -w 2 only shares the window work), and as tumbling_50_2parts and
+# session_6_2parts: the same lines split by key into two files read with
+# --input-dir, two partitions with a watermark each (one per worker at -w 2).
 #
 #   bench/sparse_event_time.sh [--quick]
 #
@@ -74,10 +78,23 @@ input() {
   echo "$path"
 }
 
-# workload NAME FILE WINDOW_FLAGS...: every epoch length, rounds of baseline, -w 1, -w 2.
+# split FILE PARTS: a directory of PARTS files, part-K.csv holding FILE's lines whose
+# key number is K modulo PARTS, in FILE's order (written once): the same events as
+# PARTS partitions by key, as a producer partitioning a Kafka topic by key writes them.
+split() {
+  local dir="${1%.csv}-parts$2"
+  if [[ ! -s "$dir/part-0.csv" ]]; then
+    mkdir -p "$dir"
+    awk -F, -v d="$dir" -v p="$2" '{ print > (d "/part-" (substr($2, 2) % p) ".csv") }' "$1"
+  fi
+  echo "$dir"
+}
+
+# workload NAME (--input FILE | --input-dir DIR) WINDOW_FLAGS...: every epoch length,
+# rounds of baseline, -w 1, -w 2.
 workload() {
-  local name="$1" file="$2"
-  local args=(--input "$file" --max-delay-ms 3000 "${@:3}")
+  local name="$1"
+  local args=("$2" "$3" --max-delay-ms 3000 "${@:4}")
   declare -A w1_ratio w2_ratio w1_peak w2_peak
   local e r
   for e in $epochs; do
@@ -132,5 +149,9 @@ workload() {
   done
 }
 
-workload tumbling_50 "$(input tumbling_50 "$tumbling_n" --rate 50)" --window tumbling --length-ms 10000
-workload session_6 "$(input session_6 "$session_n" --rate 6 --keys 100)" --window session --gap-ms 60000
+tumbling="$(input tumbling_50 "$tumbling_n" --rate 50)"
+session="$(input session_6 "$session_n" --rate 6 --keys 100)"
+workload tumbling_50 --input "$tumbling" --window tumbling --length-ms 10000
+workload session_6 --input "$session" --window session --gap-ms 60000
+workload tumbling_50_2parts --input-dir "$(split "$tumbling" 2)" --window tumbling --length-ms 10000
+workload session_6_2parts --input-dir "$(split "$session" 2)" --window session --gap-ms 60000

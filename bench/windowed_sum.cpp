@@ -1,18 +1,22 @@
 // windowed_sum: the contract program's dataflow (examples/windowed_sum.cpp) timed end
-// to end: one source partition read in order -> parse, key and event time in one call
+// to end: a source (one file read in order as one partition, a directory of files
+// as one partition each, or generated lines) -> parse, key and event time in one call
 // (window::event_time_input) -> fold_window (count, sum) per key and window, with a
 // sink per worker that counts and checksums the output rows and the
 // late records instead of writing them. Prints one JSON line (windowed_events.hpp).
 //
-//   bench/windowed_sum (--input PATH | --records N [generator flags])
+//   bench/windowed_sum (--input PATH | --input-dir DIR | --records N [generator flags])
 //       --window tumbling|sliding|session [--length-ms L] [--slide-ms S] [--gap-ms G]
 //       [--max-delay-ms 3000] [--epoch-ms 1000] [-w W]
 //
 // --input reads a file of `event_ms,key,value` lines (bench/gen_windowed_events writes
-// one) with io::FileSource as one partition; without it, the lines are made in memory
+// one) with io::FileSource as one partition; --input-dir reads the *.csv files of a
+// directory with io::DirSource, one partition each (spread across the workers, each
+// with its own watermark); without either, the lines are made in memory
 // by a one-partition source with the same generator (the same lines as the file
 // written with the same flags), so the input's size costs no disk and no page cache.
 // bench/baseline_windowed_sum does the same work on one thread.
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -21,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include <sluice/io/dir_source.hpp>
 #include <sluice/io/file_source.hpp>
 #include <sluice/sluice.hpp>
 
@@ -83,6 +88,7 @@ class GeneratedSource final : public sluice::io::FixedPartitionedSource<std::str
 // One worker's totals, on its own cache lines.
 struct alignas(64) Slot {
   windowed::Totals totals;
+  std::uint64_t parsed = 0;  // lines parsed by this worker's thread
 };
 using Slots = std::vector<Slot>;
 
@@ -104,13 +110,16 @@ void tally(const char* id, const sluice::Stream<T>& up, std::shared_ptr<Slots> s
 
 int main(int argc, char** argv) {
   sluice::Cli cli("windowed_sum: sluice's count and sum per key and event-time window");
-  std::string input;
+  std::string input, input_dir;
   windowed::EventsSpec spec;
   windowed::WindowArgs args;
   auto& app = cli.app();
   auto* input_opt = app.add_option("--input", input, "file of event_ms,key,value lines");
+  auto* dir_opt =
+      app.add_option("--input-dir", input_dir, "directory whose *.csv files are the partitions");
   auto* records_opt = windowed::add_spec_options(app, spec);
-  input_opt->excludes(records_opt);
+  input_opt->excludes(records_opt)->excludes(dir_opt);
+  dir_opt->excludes(records_opt);
   windowed::add_window_options(app, args);
   if (int code = cli.parse(argc, argv); code >= 0) return code;
   if (const std::string m = windowed::missing(args); !m.empty()) {
@@ -120,21 +129,29 @@ int main(int argc, char** argv) {
   const sluice::RunConfig config = cli.config();
 
   auto slots = std::make_shared<Slots>(config.workers);
-  std::uint64_t records = 0;  // lines parsed: one partition, so one thread counts
+  // Lines parsed, counted by the thread parsing them (a partition is read by one
+  // worker): each reading thread takes a slot on its first line.
+  std::atomic<std::uint32_t> readers{0};
   double seconds = 0;
   try {
     namespace op = sluice::op;
     sluice::Dataflow flow("windowed_sum");
     const window::EventClock clock{window::Millis(args.epoch_ms),
                                    window::Millis(args.max_delay_ms)};
-    auto parse = [&records](std::string_view line) {
+    auto parse = [&readers, &slots](std::string_view line) {
       const windowed::Event e = windowed::parse_event(line);
-      ++records;
+      thread_local std::uint64_t* parsed = nullptr;  // this run's only: one run per process
+      if (parsed == nullptr) [[unlikely]]
+        parsed = &(*slots)[readers++].parsed;
+      ++*parsed;
       return std::pair<std::string, window::Timed<Event>>(
           e.key, window::Timed<Event>{Event{e.ms, e.value}, window::EventTime(window::Millis(e.ms)),
                                       false});
     };
-    auto keyed = input.empty()
+    auto keyed = !input_dir.empty()
+                     ? window::event_time_input(
+                           flow, "events", sluice::io::DirSource(input_dir, "*.csv"), clock, parse)
+                 : input.empty()
                      ? window::event_time_input(flow, "events", GeneratedSource(spec), clock, parse)
                      : window::event_time_input(flow, "events", sluice::io::FileSource(input, 1),
                                                 clock, parse);
@@ -176,8 +193,12 @@ int main(int argc, char** argv) {
   }
 
   windowed::Totals totals;
-  for (const Slot& s : *slots) totals += s.totals;
-  windowed::print_result("sluice", config.workers, args, input.empty() ? "generated" : input,
-                         records, seconds, totals);
+  std::uint64_t records = 0;
+  for (const Slot& s : *slots) {
+    totals += s.totals;
+    records += s.parsed;
+  }
+  const std::string what = !input_dir.empty() ? input_dir : input.empty() ? "generated" : input;
+  windowed::print_result("sluice", config.workers, args, what, records, seconds, totals);
   return 0;
 }

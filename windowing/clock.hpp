@@ -64,11 +64,13 @@ struct EventClock {
   Millis epoch_length{1000};
   Millis max_delay{0};
   // Source alignment, as Flink's watermark alignment: a partition is not read while
-  // its watermark's epoch is more than max_lead epochs past the least over all the
-  // step's partitions on all workers. Without it a partition that reads faster (its
-  // worker less loaded) runs ahead in event time, and its records wait, in memory, in
-  // every windowed step until the slowest partition's watermark catches up; with it
-  // that memory is bounded by max_lead epochs of input. nullopt: no alignment.
+  // its last batch began more than max_lead epochs past the least epoch(watermark)
+  // over all the step's partitions on all workers (event_time_input.hpp: one batch of
+  // slack, so sparse batches do not wait a progress round trip each). Without it a
+  // partition that reads faster (its worker less loaded) runs ahead in event time,
+  // and its records wait, in memory, in every windowed step until the slowest
+  // partition's watermark catches up; with it that memory is bounded by max_lead
+  // epochs of input and one batch per partition. nullopt: no alignment.
   // Decision: on by default, a few epochs, so memory does not grow with the input.
   std::optional<Epoch> max_lead{kDefaultMaxLead};
   static constexpr Epoch kDefaultMaxLead = 4;

@@ -135,8 +135,10 @@ TEST_CASE("the event-time step's frontier is the least watermark epoch over its 
 namespace {
 
 // Partition p of `parts` gives per_batch[p] records per batch and publishes the
-// greatest time it has read, so that each read can check its own lead over every
-// other open partition's: the alignment bound, observed from inside the partitions.
+// greatest time it has read, so that each read can check the lead its previous batch
+// began with over every other open partition's position now: the alignment bound
+// (a batch may begin only while the one before it began at most max_lead epochs past
+// the slowest partition), observed from inside the partitions.
 class LeadWatchingSource final : public io::FixedPartitionedSource<Ev> {
  public:
   struct Shared {
@@ -168,10 +170,11 @@ class LeadWatchingSource final : public io::FixedPartitionedSource<Ev> {
    public:
     Partition(std::shared_ptr<Shared> shared, std::size_t p) : s_(std::move(shared)), p_(p) {}
     bool next_batch(std::vector<Ev>& out) override {
-      const Epoch mine = epoch_at(s_->read_up_to[p_].load(), s_->epoch_length);
+      const std::int64_t now = s_->read_up_to[p_].load();
+      const Epoch mine = epoch_at(std::exchange(previous_start_, now), s_->epoch_length);
       for (std::size_t q = 0; q < s_->parts.size(); ++q) {
         const std::int64_t theirs = s_->read_up_to[q].load();
-        if (q == p_ || theirs < 0) continue;
+        if (q == p_ || theirs < 0 || next_ == 0) continue;  // the first batch: none before
         const auto lead = static_cast<std::int64_t>(mine) -
                           static_cast<std::int64_t>(epoch_at(theirs, s_->epoch_length));
         std::int64_t worst = s_->worst_lead.load();
@@ -192,6 +195,7 @@ class LeadWatchingSource final : public io::FixedPartitionedSource<Ev> {
     std::shared_ptr<Shared> s_;
     std::size_t p_;
     std::size_t next_ = 0;
+    std::int64_t previous_start_ = 0;  // the greatest time read when the last batch began
   };
   std::shared_ptr<Shared> shared_;
 };
@@ -223,7 +227,9 @@ std::int64_t worst_lead_of(std::uint32_t workers, std::optional<Epoch> max_lead)
 
 }  // namespace
 
-TEST_CASE("an aligned event-time partition reads at most max_lead epochs past the slowest") {
+TEST_CASE(
+    "an aligned event-time partition begins a batch only if its last began within max_lead epochs "
+    "of the slowest") {
   for (std::uint32_t workers = 1; workers <= 3; ++workers) {
     CAPTURE(workers);
     for (Epoch lead : {Epoch{0}, Epoch{1}, Epoch{4}}) {
