@@ -1,0 +1,64 @@
+// MemoryStore: one std::map per partition.
+#include <sluice/recovery/memory_store.hpp>
+
+namespace sluice::recovery {
+
+MemoryStore::MemoryStore(std::uint32_t partitions) : parts_(partitions) {
+  if (partitions == 0) throw StoreError("a recovery store needs at least one partition");
+}
+
+void MemoryStore::check_partition(const Store& store, std::uint32_t p) {
+  if (p >= store.partitions()) {
+    throw StoreError("recovery store '" + store.where() + "': no partition " + std::to_string(p) +
+                     " (it has " + std::to_string(store.partitions()) + ")");
+  }
+}
+
+std::optional<std::string> MemoryStore::find(const Map& map, std::string_view key) {
+  const auto it = map.find(key);
+  if (it == map.end()) return std::nullopt;
+  return it->second;
+}
+
+void MemoryStore::apply(Map& map, const Batch& batch) {
+  for (const Batch::Op& op : batch.ops()) {
+    if (op.value) {
+      map.insert_or_assign(op.key, *op.value);
+    } else {
+      map.erase(op.key);
+    }
+  }
+}
+
+void MemoryStore::scan_map(const Map& map, std::string_view prefix,
+                           const std::function<void(std::string_view, std::string_view)>& f) {
+  for (auto it = map.lower_bound(prefix); it != map.end(); ++it) {
+    if (it->first.compare(0, prefix.size(), prefix) != 0) break;
+    f(it->first, it->second);
+  }
+}
+
+void MemoryStore::commit(std::uint32_t p, const Batch& batch, Durability) {
+  check_partition(*this, p);
+  std::lock_guard lock(parts_[p].mutex);
+  apply(parts_[p].map, batch);
+}
+
+void MemoryStore::sync(std::uint32_t p) {
+  check_partition(*this, p);
+}
+
+std::optional<std::string> MemoryStore::get(std::uint32_t p, std::string_view key) const {
+  check_partition(*this, p);
+  std::lock_guard lock(parts_[p].mutex);
+  return find(parts_[p].map, key);
+}
+
+void MemoryStore::scan(std::uint32_t p, std::string_view prefix,
+                       const std::function<void(std::string_view, std::string_view)>& f) const {
+  check_partition(*this, p);
+  std::lock_guard lock(parts_[p].mutex);
+  scan_map(parts_[p].map, prefix, f);
+}
+
+}  // namespace sluice::recovery

@@ -1,0 +1,364 @@
+// Tests for the recovery store's storage (recovery/store.hpp): the three stores keep
+// the same contract (randomized against a std::map per partition, seed printed), the
+// fault-injecting store fails and crashes as planned, and LmdbStore persists across
+// reopening and refuses every bad directory with a message naming it.
+#include <sluice/recovery/fault_store.hpp>
+#include <sluice/recovery/lmdb_store.hpp>
+#include <sluice/recovery/memory_store.hpp>
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+
+#include <doctest/doctest.h>
+
+using namespace sluice::recovery;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::uint64_t test_seed() {
+  const char* s = std::getenv("SLUICE_SEED");
+  return s ? std::strtoull(s, nullptr, 0) : 20261202;
+}
+
+// prefix followed by n in decimal (built with append: GCC 12 reports a false
+// -Wrestrict on "literal" + std::string).
+std::string named(const char* prefix, std::uint64_t n) {
+  return std::string(prefix).append(std::to_string(n));
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    static std::atomic<unsigned> counter{0};
+    path_ = fs::temp_directory_path() /
+            (named("sluice-recovery-", static_cast<std::uint64_t>(::getpid()))
+                 .append(named("-", counter++)));
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  TempDir(const TempDir&) = delete;
+  ~TempDir() {
+    std::error_code ignored;
+    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ignored);
+    fs::remove_all(path_, ignored);
+  }
+  const fs::path& path() const { return path_; }
+  fs::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  fs::path path_;
+};
+
+using Reference = std::vector<std::map<std::string, std::string>>;
+
+// Everything in partition p, through scan with an empty prefix.
+std::map<std::string, std::string> contents(const Store& store, std::uint32_t p) {
+  std::map<std::string, std::string> out;
+  store.scan(p, "", [&](std::string_view k, std::string_view v) { out.emplace(k, v); });
+  return out;
+}
+
+std::string message_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const StoreError& e) {
+    return e.what();
+  }
+  return "(no StoreError)";
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// Random batches of puts and erases over a small key space, checked after each
+// commit against a map per partition: get, and scan with prefixes.
+void check_against_reference(Store& store, std::mt19937_64& rng) {
+  Reference ref(store.partitions());
+  for (int round = 0; round < 200; ++round) {
+    const auto p = static_cast<std::uint32_t>(rng() % store.partitions());
+    Batch batch;
+    const std::size_t ops = 1 + rng() % 20;
+    for (std::size_t i = 0; i < ops; ++i) {
+      std::string key = named("k", rng() % 50);
+      if (rng() % 4 == 0) {
+        ref[p].erase(key);
+        batch.erase(std::move(key));
+      } else {
+        std::string value(rng() % 300, static_cast<char>('a' + rng() % 26));
+        ref[p][key] = value;
+        batch.put(std::move(key), std::move(value));
+      }
+    }
+    store.commit(p, batch, rng() % 2 ? Durability::Sync : Durability::Buffered);
+    REQUIRE(contents(store, p) == ref[p]);
+    const std::string probe = named("k", rng() % 50);
+    const auto it = ref[p].find(probe);
+    CHECK(store.get(p, probe) ==
+          (it == ref[p].end() ? std::nullopt : std::optional<std::string>(it->second)));
+    const std::string prefix = named("k", 1 + rng() % 9);
+    std::map<std::string, std::string> want;
+    for (const auto& [k, v] : ref[p]) {
+      if (k.compare(0, prefix.size(), prefix) == 0) want.emplace(k, v);
+    }
+    std::map<std::string, std::string> got;
+    std::string last;
+    bool ordered = true;
+    store.scan(p, prefix, [&](std::string_view k, std::string_view v) {
+      ordered = ordered && (last.empty() || last < k);
+      last = std::string(k);
+      got.emplace(k, v);
+    });
+    CHECK(ordered);
+    CHECK(got == want);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("every store reads back what was committed, as a map per partition does") {
+  const std::uint64_t seed = test_seed();
+  INFO("seed " << seed << " (set SLUICE_SEED to repeat)");
+  std::mt19937_64 rng(seed);
+  SUBCASE("memory") {
+    MemoryStore store(3);
+    check_against_reference(store, rng);
+  }
+  SUBCASE("fault-injecting, with no fault planned") {
+    FaultStore store(3);
+    check_against_reference(store, rng);
+  }
+  SUBCASE("LMDB") {
+    TempDir dir;
+    LmdbStore store(dir / "r", {.create_partitions = 3});
+    check_against_reference(store, rng);
+  }
+}
+
+TEST_CASE("a batch's later op on a key wins, and erasing a missing key is no error") {
+  TempDir dir;
+  LmdbStore lmdb(dir / "r", {.create_partitions = 1});
+  MemoryStore memory(1);
+  for (Store* store : {static_cast<Store*>(&lmdb), static_cast<Store*>(&memory)}) {
+    CAPTURE(store->where());
+    Batch b;
+    b.put("a", "1");
+    b.put("a", "2");
+    b.erase("b");
+    b.put("c", "3");
+    b.erase("c");
+    store->commit(0, b, Durability::Buffered);
+    CHECK(store->get(0, "a") == std::optional<std::string>("2"));
+    CHECK_FALSE(store->get(0, "c").has_value());
+  }
+}
+
+TEST_CASE("the fault-injecting store fails the planned commit and sync, changing nothing") {
+  FaultStore store(2, {.fail_commit = 3, .fail_sync = 2});
+  Batch b;
+  b.put("x", "1");
+  store.commit(0, b, Durability::Buffered);
+  store.commit(1, b, Durability::Buffered);
+  Batch c;
+  c.put("y", "2");
+  const std::string m = message_of([&] { store.commit(0, c, Durability::Sync); });
+  CHECK(contains(m, "partition 0: injected failure of commit 3"));
+  CHECK_FALSE(store.get(0, "y").has_value());
+  store.sync(0);
+  CHECK(contains(message_of([&] { store.sync(1); }), "injected failure of sync 2"));
+  store.crash();  // partition 1's batch was never synced
+  CHECK(store.get(0, "x") == std::optional<std::string>("1"));
+  CHECK_FALSE(store.get(1, "x").has_value());
+  // Not sticky: the next ones work.
+  store.commit(0, c, Durability::Sync);
+  CHECK(store.get(0, "y") == std::optional<std::string>("2"));
+}
+
+TEST_CASE("a sticky fault fails every commit and sync after the first") {
+  FaultStore store(1, {.fail_commit = 2, .sticky = true});
+  Batch b;
+  b.put("k", "v");
+  store.commit(0, b, Durability::Sync);
+  for (int i = 0; i < 3; ++i) {
+    CHECK(contains(message_of([&] { store.commit(0, b, Durability::Sync); }), "injected failure"));
+    CHECK(contains(message_of([&] { store.sync(0); }), "injected failure"));
+  }
+  CHECK(store.failed());
+}
+
+TEST_CASE("a crash keeps the synced batches and a prefix of none of the rest, randomized") {
+  const std::uint64_t seed = test_seed();
+  INFO("seed " << seed << " (set SLUICE_SEED to repeat)");
+  std::mt19937_64 rng(seed);
+  for (int trial = 0; trial < 50; ++trial) {
+    CAPTURE(trial);
+    FaultStore store(2);
+    Reference durable(2), live(2);
+    for (int i = 0; i < 30; ++i) {
+      const auto p = static_cast<std::uint32_t>(rng() % 2);
+      Batch b;
+      const std::string key = named("k", rng() % 8);
+      const std::string value = std::to_string(i);
+      b.put(key, value);
+      live[p][key] = value;
+      const auto kind = rng() % 3;
+      store.commit(p, b, kind == 0 ? Durability::Sync : Durability::Buffered);
+      if (kind == 0) durable[p] = live[p];
+      if (kind == 1) {
+        store.sync(p);
+        durable[p] = live[p];
+      }
+    }
+    for (std::uint32_t p = 0; p < 2; ++p) CHECK(contents(store, p) == live[p]);
+    store.crash();
+    for (std::uint32_t p = 0; p < 2; ++p) CHECK(contents(store, p) == durable[p]);
+  }
+}
+
+TEST_CASE("an LMDB store keeps its partitions and contents when reopened") {
+  TempDir dir;
+  const fs::path path = dir / "r";
+  {
+    LmdbStore store(path, {.create_partitions = 4});
+    for (std::uint32_t p = 0; p < 4; ++p) {
+      Batch b;
+      b.put("key", named("value ", p));
+      store.commit(p, b, p % 2 ? Durability::Sync : Durability::Buffered);
+    }
+  }
+  LmdbStore store(path, {});
+  REQUIRE(store.partitions() == 4);
+  for (std::uint32_t p = 0; p < 4; ++p) {
+    CHECK(store.get(p, "key") == std::optional<std::string>(named("value ", p)));
+    CHECK(fs::exists(store.partition_file(p)));
+  }
+}
+
+TEST_CASE("a commit that fills an LMDB map grows it and keeps the whole batch") {
+  TempDir dir;
+  LmdbStore store(dir / "r", {.create_partitions = 1, .initial_map_bytes = 1 << 20});
+  Batch b;
+  for (int i = 0; i < 1000; ++i) b.put(named("key", i), std::string(4000, 'v'));
+  store.commit(0, b, Durability::Sync);
+  CHECK(store.map_bytes(0) > (1u << 20));
+  std::size_t n = 0;
+  store.scan(0, "key", [&](std::string_view, std::string_view v) { n += v.size() == 4000; });
+  CHECK(n == 1000);
+}
+
+TEST_CASE("an LMDB partition full at its largest map is refused, naming it, and keeps its data") {
+  TempDir dir;
+  LmdbStore store(dir / "r",
+                  {.create_partitions = 1, .initial_map_bytes = 1 << 20, .max_map_bytes = 2 << 20});
+  Batch small;
+  small.put("kept", "yes");
+  store.commit(0, small, Durability::Sync);
+  Batch big;
+  for (int i = 0; i < 1000; ++i) big.put(named("key", i), std::string(4000, 'v'));
+  const std::string m = message_of([&] { store.commit(0, big, Durability::Sync); });
+  CHECK(contains(m, "part-0000.mdb' is full at 2 MiB"));
+  CHECK(contains(m, (dir / "r").string()));
+  CHECK(store.get(0, "kept") == std::optional<std::string>("yes"));
+  CHECK_FALSE(store.get(0, "key1").has_value());
+}
+
+TEST_CASE("bad recovery directories are refused with a message naming them") {
+  TempDir dir;
+  const fs::path path = dir / "r";
+  SUBCASE("a missing directory without a partition count") {
+    CHECK(contains(message_of([&] { LmdbStore s(path, {}); }), "holds no recovery store"));
+    CHECK_FALSE(fs::exists(path));
+  }
+  SUBCASE("a zero or huge partition count") {
+    CHECK(contains(message_of([&] { LmdbStore s(path, {.create_partitions = 0}); }),
+                   "1 to 4096 partitions, not 0"));
+    CHECK(
+        contains(message_of([&] { LmdbStore s(path, {.create_partitions = 5000}); }), "not 5000"));
+  }
+  SUBCASE("a file, not a directory") {
+    std::ofstream(path) << "x";
+    CHECK(contains(message_of([&] { LmdbStore s(path, {.create_partitions = 1}); }),
+                   "is not a directory"));
+  }
+  SUBCASE("a directory with other files in it is never written to") {
+    fs::create_directories(path);
+    std::ofstream(path / "notes.txt") << "mine";
+    CHECK(contains(message_of([&] { LmdbStore s(path, {.create_partitions = 1}); }),
+                   "not a sluice recovery directory"));
+    CHECK(std::distance(fs::directory_iterator(path), fs::directory_iterator()) == 1);
+  }
+  SUBCASE("another partition count than the store was made with") {
+    { LmdbStore s(path, {.create_partitions = 2}); }
+    CHECK(contains(message_of([&] { LmdbStore s(path, {.create_partitions = 3}); }),
+                   "it has 2 partitions, not the 3 asked for"));
+  }
+  SUBCASE("two opens at once") {
+    LmdbStore first(path, {.create_partitions = 1});
+    CHECK(contains(message_of([&] { LmdbStore s(path, {}); }), "another process has it open"));
+  }
+  SUBCASE("a missing partition file") {
+    { LmdbStore s(path, {.create_partitions = 3}); }
+    fs::remove(path / "part-0001.mdb");
+    const std::string m = message_of([&] { LmdbStore s(path, {}); });
+    CHECK(contains(m, "part-0001.mdb' of 3 is missing"));
+    CHECK(contains(m, path.string()));
+  }
+  SUBCASE("a damaged STORE file or another format") {
+    { LmdbStore s(path, {.create_partitions = 1}); }
+    std::ofstream(path / "STORE", std::ios::trunc) << "garbage\n";
+    CHECK(contains(message_of([&] { LmdbStore s(path, {}); }), "STORE file is damaged"));
+    std::ofstream(path / "STORE", std::ios::trunc) << "sluice-recovery-store 9\npartitions 1\n";
+    CHECK(contains(message_of([&] { LmdbStore s(path, {}); }), "store format 9"));
+  }
+  SUBCASE("a partition file that is not LMDB, or truncated") {
+    {
+      LmdbStore s(path, {.create_partitions = 2});
+      Batch b;
+      for (int i = 0; i < 2000; ++i) b.put(named("key", i), std::string(100, 'v'));
+      s.commit(1, b, Durability::Sync);
+    }
+    std::ofstream(path / "part-0000.mdb", std::ios::trunc) << std::string(9000, 'z');
+    CHECK(contains(message_of([&] { LmdbStore s(path, {}); }), "damaged or not an LMDB file"));
+    fs::remove(path / "part-0000.mdb");
+    { LmdbStore fresh(dir / "other", {.create_partitions = 1}); }
+    fs::copy_file(dir / "other" / "part-0000.mdb", path / "part-0000.mdb");
+    fs::resize_file(path / "part-0001.mdb", 16384);
+    const std::string m = message_of([&] { LmdbStore s(path, {}); });
+    CHECK(contains(m, "part-0001.mdb' is truncated"));
+  }
+}
+
+TEST_CASE("a key longer than LMDB allows is refused, and the batch applies nothing") {
+  TempDir dir;
+  LmdbStore store(dir / "r", {.create_partitions = 1});
+  Batch b;
+  b.put("fine", "1");
+  b.put(std::string(600, 'k'), "2");
+  CHECK(contains(message_of([&] { store.commit(0, b, Durability::Sync); }),
+                 "a key of 600 bytes (keys are 1 to 511 bytes)"));
+  CHECK_FALSE(store.get(0, "fine").has_value());
+}
+
+TEST_CASE("a partition past the store's count is refused by every store, naming both") {
+  TempDir dir;
+  LmdbStore lmdb(dir / "r", {.create_partitions = 2});
+  MemoryStore memory(2);
+  FaultStore fault(2);
+  for (Store* store : {static_cast<Store*>(&lmdb), static_cast<Store*>(&memory),
+                       static_cast<Store*>(&fault)}) {
+    CAPTURE(store->where());
+    CHECK(contains(message_of([&] { store->get(2, "k"); }), "no partition 2 (it has 2)"));
+    CHECK(contains(message_of([&] { store->commit(5, Batch{}, Durability::Sync); }),
+                   "no partition 5 (it has 2)"));
+  }
+}
