@@ -56,6 +56,8 @@ class Cli {
   std::unique_ptr<CLI::App> app_;
   RunConfig config_;
   double epoch_interval_seconds_ = 10.0;
+  double snapshot_interval_seconds_ = 10.0;
+  double backup_interval_seconds_ = 0.0;
   std::string graph_format_;  // empty: run; else print the graph in this format
 };
 

@@ -4,11 +4,14 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
 #include <sluice/engine/detail/worker_threads.hpp>
 #include <sluice/engine/error.hpp>
+#include <sluice/recovery/lmdb_store.hpp>
 
 namespace sluice {
 
@@ -51,6 +54,50 @@ void tune_malloc_once() {
   });
 }
 
+// The dataflow's description for the recovery store's fingerprint: per step, its
+// path, where its inputs come from (and how) and its output types, so a store is
+// resumed only by the dataflow that wrote it.
+std::vector<std::string> fingerprint(const detail::Graph& graph) {
+  std::vector<std::string> lines;
+  for (const auto& step : graph.steps) {
+    std::string line = "step ";
+    line.append(step.path);
+    for (const auto& in : step.inputs) {
+      line.append(" in ");
+      line.append(graph.steps[in.from.node].path);
+      line.append(":" + std::to_string(in.from.port));
+      line.append(in.pact == detail::PactKind::Exchange    ? "/exchange"
+                  : in.pact == detail::PactKind::Broadcast ? "/broadcast"
+                                                           : "/pipeline");
+    }
+    for (const auto& out : step.outputs) {
+      line.append(" out ");
+      line.append(out.type_name);
+    }
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
+std::unique_ptr<recovery::SnapshotRun> open_recovery(const detail::Graph& graph,
+                                                     const RunConfig& config) {
+  std::shared_ptr<recovery::Store> store = config.recovery_store;
+  if (!store) {
+    recovery::LmdbStore::Options options;
+    // A directory that exists keeps its own partition count.
+    if (!std::filesystem::exists(std::filesystem::path(config.recovery_dir) / "STORE")) {
+      options.create_partitions = config.recovery_partitions;
+    }
+    store = std::make_shared<recovery::LmdbStore>(config.recovery_dir, options);
+  }
+  recovery::SnapshotRun::Options options;
+  options.snapshot_interval = config.snapshot_interval;
+  options.backup_interval = config.backup_interval;
+  options.workers = config.workers;
+  options.fingerprint = fingerprint(graph);
+  return std::make_unique<recovery::SnapshotRun>(std::move(store), std::move(options));
+}
+
 }  // namespace
 
 void run(const Dataflow& flow, const RunConfig& config) {
@@ -67,8 +114,24 @@ void run(const Dataflow& flow, const RunConfig& config) {
     }
   }
   detail::check_file_claims(graph);  // the files may have changed since the graph was built
+  std::unique_ptr<recovery::SnapshotRun> snapshots;
+  if (!config.recovery_dir.empty() || config.recovery_store) {
+    snapshots = open_recovery(graph, config);
+    if (snapshots->complete()) {
+      std::fprintf(stderr,
+                   "sluice: the recovery store %s holds a finished run of '%s'; nothing to "
+                   "do (use a new directory to run again)\n",
+                   snapshots->store().where().c_str(), graph.name.c_str());
+      return;
+    }
+  }
   detail::RunShared shared(graph, config);
+  if (snapshots) {
+    shared.snapshots = std::move(snapshots);
+    shared.snapshots->start([&shared](std::exception_ptr error) { shared.fail(error); });
+  }
   detail::start_workers(shared);
+  if (shared.snapshots) shared.snapshots->stop(!shared.error());
   if (auto error = shared.error()) std::rethrow_exception(error);
 }
 

@@ -4,8 +4,15 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
 
 namespace sluice {
+
+namespace recovery {
+class Store;
+}
 
 struct RunConfig {
   // Worker threads in this process; each runs a full copy of the dataflow. At most
@@ -20,6 +27,18 @@ struct RunConfig {
   std::size_t batch_size = 1024;
   // Batches an in-process channel between two workers holds before the sender waits.
   std::size_t channel_capacity = 64;
+
+  // Recovery (sluice/recovery/snapshot_run.hpp): on when recovery_dir is set. The run
+  // snapshots its state into the directory every snapshot_interval (wall time) and
+  // resumes from the directory's latest committed epoch.
+  std::string recovery_dir;
+  std::chrono::milliseconds snapshot_interval{10'000};
+  // How long superseded versions stay in the store (0: until the next commit).
+  std::chrono::milliseconds backup_interval{0};
+  // The partitions of a directory this run creates (an existing one keeps its own).
+  std::uint32_t recovery_partitions = 1;
+  // Tests: the store to use instead of opening recovery_dir (which then only names it).
+  std::shared_ptr<recovery::Store> recovery_store;
 
   // The most workers a process may run: 1024, and at most kWorkersPerCore per hardware
   // thread of this machine. Decision: each worker is a thread, and every progress round

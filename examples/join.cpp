@@ -52,14 +52,24 @@
 
 namespace {
 
+// The join keeps each side's latest value per user in its state, which a snapshot
+// (-r) writes with cereal: hence serialize().
 struct User {
   std::string name;
   std::string country;
+  template <class A>
+  void serialize(A& a) {
+    a(name, country);
+  }
 };
 
 struct Order {
   std::string order_id;
   std::int64_t cents = 0;  // the amount, exactly
+  template <class A>
+  void serialize(A& a) {
+    a(order_id, cents);
+  }
 };
 
 // The join key of both files' rows.

@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
   return cli.main(argc, argv, [&] {
     namespace op = sluice::op;
     sluice::Dataflow flow("wordcount");
-    // The file's lines; with -w N the file is split into N byte ranges, one per worker.
+    // The file's lines, in byte ranges of about 1 MiB (up to 32) shared among workers.
     auto lines = op::input(flow, "lines", sluice::io::FileSource(input));
     // Lines to words, a batch of lines at a time (one output vector per batch).
     auto words = op::flat_map_batch("split", lines, wordcount::words_of_lines);

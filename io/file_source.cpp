@@ -1,6 +1,7 @@
 // FileSource: byte ranges of a file, aligned to line starts.
 #include <sluice/io/file_source.hpp>
 
+#include <algorithm>
 #include <charconv>
 
 #include <sluice/io/detail/line_partition.hpp>
@@ -25,7 +26,11 @@ std::vector<std::string> FileSource::list_parts(std::uint32_t workers) {
   const detail::InputFile file = detail::readable_input(path_.string(), kHint);
   size_ = file.size;
   regular_ = file.regular;
-  split_ = !regular_ ? 1 : parts_ != 0 ? parts_ : std::max<std::uint32_t>(workers, 1);
+  (void)workers;  // the split never depends on it (resume at any -w)
+  const auto by_size = static_cast<std::uint32_t>(
+      std::min<std::uint64_t>(kAutoParts, std::max<std::uint64_t>(
+                                              1, (size_ + kAutoPartBytes - 1) / kAutoPartBytes)));
+  split_ = !regular_ ? 1 : parts_ != 0 ? parts_ : by_size;
   std::vector<std::string> names;
   names.reserve(split_);
   for (std::uint32_t k = 0; k < split_; ++k)

@@ -6,17 +6,18 @@
 // the last '\n' is not (as std::getline).
 //
 // Splitting: with N parts ("<path>#0" .. "<path>#N-1"; N = the constructor's `parts`,
-// or one per worker when it is 0), part k covers the bytes [k*S/N, (k+1)*S/N) of the
+// or, when it is 0, one per started MiB of the file, at most kAutoParts), part k covers the bytes [k*S/N, (k+1)*S/N) of the
 // file (S = its size when list_parts ran; the last part reads to the end of the file,
 // even if it grew) and reads the lines that start in its range, so the parts together
 // read every line exactly once. Reads are blocks of up to 512 KiB (a small range gets
 // a buffer of its length plus 4 KiB, which grows for a longer line); per line the
 // only work is finding '\n' and constructing the std::string.
 //
-// Resume: a part's snapshot is the decimal byte offset of its next line. A file split
-// into several parts must not change between a run and its resume; with parts = 0 the
-// split follows the worker count, so resume with the same worker count (or pass a
-// fixed `parts`).
+// Resume: a part's snapshot is the decimal byte offset of its next line. The split
+// depends on the file (and `parts`) only, never on the worker count, so a run resumes
+// at any -w. Decision: parts = 0 splits by size (1 MiB a part, at most kAutoParts),
+// enough ranges to keep kAutoParts workers busy on a large file, one for a small
+// file; a worker reads its parts one batch each in turn.
 //
 // A path that is not a regular file (a pipe, a FIFO, /dev/stdin, "<(cmd)", a device)
 // is one part, read once, in order ("<path>#0"; its snapshot counts the bytes read and
@@ -40,6 +41,8 @@ namespace sluice::io {
 
 class FileSource final : public FixedPartitionedSource<std::string> {
  public:
+  static constexpr std::uint32_t kAutoParts = 32;
+  static constexpr std::uint64_t kAutoPartBytes = std::uint64_t{1} << 20;
   explicit FileSource(std::filesystem::path path, std::uint32_t parts = 0);
 
   std::vector<std::string> list_parts(std::uint32_t workers) override;

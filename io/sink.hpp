@@ -136,8 +136,16 @@ void partitioned_output(std::string id, const Stream<T>& up, std::shared_ptr<S> 
   b.build([in, sink, lister, list, states](OperatorContext& ctx) {
     PartList::Lease lease(list, ctx.step_path(), ctx.workers(), lister, true);
     const std::uint32_t me = ctx.worker_index(), workers = ctx.workers();
+    // With a recovery directory its committed positions replace `resume`.
+    recovery::StepSnapshots snap = ctx.enroll_snapshots();
+    std::map<std::string, std::string> restored;
+    if (snap.on()) {
+      snap.restore(std::nullopt, [&](std::uint64_t, std::string_view part, std::string_view at) {
+        restored.emplace(part, at);
+      });
+    }
     auto owned =
-        build_owned_parts(ctx, lease.parts(), states->states, std::nullopt,
+        build_owned_parts(ctx, lease.parts(), snap.on() ? restored : states->states, std::nullopt,
                           [&](const std::string& part, std::optional<std::string> state) {
                             return sink->build_part(ctx.step_path(), part, std::move(state));
                           });
@@ -149,7 +157,7 @@ void partitioned_output(std::string id, const Stream<T>& up, std::shared_ptr<S> 
       return part / workers;
     };
     return SinkDriver<T, decltype(slot_of)>(in, std::move(mine), std::move(slot_of),
-                                            std::move(lease));
+                                            std::move(lease), std::move(snap));
   });
 }
 

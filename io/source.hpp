@@ -120,15 +120,25 @@ auto fixed_input_stamped(const Dataflow& flow, std::string id,
   auto from = std::make_shared<const InputResume>(std::move(resume));
   b.build([out, source, lister, list, from, make_stamp](OperatorContext& ctx) {
     PartList::Lease lease(list, ctx.step_path(), ctx.workers(), lister, false);
+    // With a recovery directory its committed positions and epoch replace `resume`.
+    recovery::StepSnapshots snap = ctx.enroll_snapshots();
+    InputResume restored;
+    if (snap.on()) {
+      restored.epoch = snap.first_epoch();
+      snap.restore(std::nullopt, [&](std::uint64_t, std::string_view part, std::string_view at) {
+        restored.states.emplace(part, at);
+      });
+    }
+    const InputResume& at = snap.on() ? restored : *from;
     auto owned =
-        build_owned_parts(ctx, lease.parts(), from->states, from->epoch,
+        build_owned_parts(ctx, lease.parts(), at.states, at.epoch,
                           [&](const std::string& part, std::optional<std::string> state) {
                             return source->build_part(ctx.step_path(), part, std::move(state));
                           });
     std::vector<OpenPart<T>> mine;
     for (auto& [name, part] : owned) mine.push_back(OpenPart<T>{name, std::move(part), {}});
-    return SourceDriver<T, Stamp>(ctx, out, std::move(mine), from->epoch, std::move(lease),
-                                  make_stamp(ctx.config(), from->epoch));
+    return SourceDriver<T, Stamp>(ctx, out, std::move(mine), at.epoch, std::move(lease),
+                                  make_stamp(ctx.config(), at.epoch), std::move(snap));
   });
   return stream;
 }
@@ -165,7 +175,9 @@ Stream<T> dynamic_input(const Dataflow& flow, std::string id,
         "building");
     std::vector<OpenPart<T>> mine;
     if (part) mine.push_back(OpenPart<T>{name, std::move(part), std::nullopt});
-    return SourceDriver<T>(ctx, out, std::move(mine), Epoch{0}, std::nullopt);
+    // A resumed run's epochs continue after the committed one (nothing is resumed).
+    const Epoch first = ctx.snapshot_run() ? ctx.snapshot_run()->first_epoch() : Epoch{0};
+    return SourceDriver<T>(ctx, out, std::move(mine), first, std::nullopt);
   });
   return stream;
 }

@@ -301,6 +301,23 @@ class KeyedState {
     return out;
   }
 
+  // Calls f(key, hash, const V* value) for every key changed since the last call (or
+  // take_changes), value null for a discarded key; clears the change marks.
+  template <class F>
+  void for_each_change(F&& f) {
+    for (const K& key : dirty_) {
+      const std::uint64_t h = hash(key);
+      auto it = find(key, h);
+      if (it == end()) {
+        f(key, h, static_cast<const V*>(nullptr));
+      } else {
+        it->dirty = false;
+        f(key, h, static_cast<const V*>(&it->second));
+      }
+    }
+    dirty_.clear();
+  }
+
  private:
   // tag: the hash's high 32 bits; a key's home slot is its tag's low bits, so moving
   // slots (growth, erasure) never reads an entry.

@@ -22,6 +22,7 @@
 #include <sluice/engine/detail/operator_base.hpp>
 #include <sluice/engine/detail/output_buffer.hpp>
 #include <sluice/operators/capability.hpp>
+#include <sluice/recovery/worker_snapshots.hpp>
 
 namespace sluice {
 
@@ -257,6 +258,20 @@ class OperatorContext {
   // it in the constructor to produce output later; if not taken it is released when
   // the constructor returns. Returns an empty capability after the first call.
   Capability take_initial_capability() { return std::move(initial_); }
+
+  // Recovery (sluice/recovery/worker_snapshots.hpp): a new contributor's handle, for a
+  // step with state, positions or output to snapshot; an off handle when the run has
+  // no recovery directory. Call once per contributor, in the constructor.
+  recovery::StepSnapshots enroll_snapshots() {
+    recovery::WorkerSnapshots* w = op_.snapshots();
+    return w ? recovery::StepSnapshots(*w, op_.node()) : recovery::StepSnapshots();
+  }
+  // The run's recovery, for a source taking part in the snapshot agreement; null when
+  // off.
+  recovery::SnapshotRun* snapshot_run() const {
+    recovery::WorkerSnapshots* w = op_.snapshots();
+    return w ? &w->run() : nullptr;
+  }
 
   // Run the logic again soon / at a time; wake it from another thread.
   void activate() { op_.activate(); }

@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,6 +55,12 @@ class Batch {
     ops_.push_back(Op{std::move(key), std::move(value)});
   }
   void erase(std::string key) { ops_.push_back(Op{std::move(key), std::nullopt}); }
+  // Appends `other`'s ops after this batch's.
+  void append(Batch&& other) {
+    ops_.insert(ops_.end(), std::make_move_iterator(other.ops_.begin()),
+                std::make_move_iterator(other.ops_.end()));
+    other.ops_.clear();
+  }
   const std::vector<Op>& ops() const { return ops_; }
   bool empty() const { return ops_.empty(); }
   void clear() { ops_.clear(); }

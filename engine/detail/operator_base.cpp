@@ -41,6 +41,10 @@ const RunConfig& OperatorBase::config() const {
   return worker_.config();
 }
 
+recovery::WorkerSnapshots* OperatorBase::snapshots() const {
+  return worker_.snapshots();
+}
+
 std::uint32_t OperatorBase::workers() const {
   return worker_.peers();
 }

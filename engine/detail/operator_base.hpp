@@ -23,6 +23,11 @@
 namespace sluice::detail {
 
 class Worker;
+}  // namespace sluice::detail
+namespace sluice::recovery {
+class WorkerSnapshots;
+}
+namespace sluice::detail {
 struct StepDesc;
 
 using ProgressChange = std::pair<std::pair<progress::Location, Epoch>, std::int64_t>;
@@ -45,6 +50,8 @@ class OperatorBase {
   std::uint32_t worker_index() const;
   std::uint32_t workers() const;
   const RunConfig& config() const;
+  // The worker's recovery side, or null (no recovery directory).
+  recovery::WorkerSnapshots* snapshots() const;
 
   std::size_t input_count() const { return inputs_.size(); }
   std::size_t output_count() const { return outputs_.size(); }

@@ -17,6 +17,7 @@
 #include <sluice/engine/run_config.hpp>
 #include <sluice/progress/progress_message.hpp>
 #include <sluice/progress/reachability.hpp>
+#include <sluice/recovery/snapshot_run.hpp>
 
 namespace sluice::detail {
 
@@ -51,6 +52,8 @@ struct RunShared {
   // directly, which is the same as a FIFO channel to itself drained at once).
   std::vector<std::vector<std::unique_ptr<UnboundedChannel<ProgressMsg>>>> progress;
   std::vector<std::shared_ptr<void>> meshes;  // per edge
+  // Recovery for this run, or null (no recovery directory).
+  std::unique_ptr<recovery::SnapshotRun> snapshots;
 
  private:
   mutable std::mutex mutex_;

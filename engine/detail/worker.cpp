@@ -70,6 +70,9 @@ void Worker::build() {
   const Graph& graph = shared_.graph;
   const auto nodes = static_cast<std::uint32_t>(graph.steps.size());
   ops_.reserve(nodes);
+  if (shared_.snapshots) {
+    snapshots_ = std::make_unique<recovery::WorkerSnapshots>(*shared_.snapshots, index_);
+  }
   for (std::uint32_t node = 0; node < nodes; ++node) {
     try {
       ops_.push_back(graph.steps[node].factory(*this, node));
@@ -90,6 +93,7 @@ void Worker::build() {
   }
   // Every worker starts holding one capability at epoch 0 on every output of every
   // operator, so no frontier moves until every worker has started and released its own.
+  if (snapshots_) snapshots_->built();
   tracker_ = std::make_unique<progress::Tracker<Epoch>>(shared_.topology);
   for (std::uint32_t node = 0; node < nodes; ++node) {
     for (std::uint32_t o = 0; o < graph.steps[node].outputs.size(); ++o) {
@@ -225,6 +229,8 @@ void Worker::drive() {
     doorbell.clear();  // a ring from now on means: look again
     bool progressed = receive_progress();
     progressed |= flush_progress();
+    // Announced snapshot epochs, before the frontiers that may pass them are delivered.
+    if (snapshots_) snapshots_->refresh();
     if (progressed) {
       tracker_->propagate();
       deliver_frontiers();

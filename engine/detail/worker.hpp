@@ -20,6 +20,7 @@
 #include <sluice/progress/change_batch.hpp>
 #include <sluice/progress/progress_message.hpp>
 #include <sluice/progress/reachability.hpp>
+#include <sluice/recovery/worker_snapshots.hpp>
 
 namespace sluice::detail {
 
@@ -51,6 +52,8 @@ class Worker {
   // Keeps port.frontier() current and activates its operator when it changes.
   void watch_output(OutputPortBase& port) { watched_outputs_.push_back(&port); }
   void report_failure(std::exception_ptr error);
+  // This worker's side of recovery, or null when the run has none.
+  recovery::WorkerSnapshots* snapshots() const { return snapshots_.get(); }
   // Operators woken from their wait that have not started running yet; the driver
   // yields while any exist. (Boost.Fiber's own ready queue also holds its dispatcher,
   // so it cannot tell us this.)
@@ -90,6 +93,7 @@ class Worker {
   std::unique_ptr<progress::SequenceChecker> sequence_checker_;
   ProgressMsg incoming_;
   std::vector<progress::Target> dirty_targets_;
+  std::unique_ptr<recovery::WorkerSnapshots> snapshots_;
 };
 
 }  // namespace sluice::detail

@@ -29,6 +29,14 @@
 //     // read as views into its buffer, each line copied only if the stamp keeps it.
 //     static constexpr bool kLineViews;
 //   };
+//
+// Recovery (sluice/recovery/snapshot_run.hpp): every source step instance is a root
+// of the snapshot agreement: asked, it reports its capability's epoch and holds the
+// capability there until the answer (it keeps reading). With `snap` on it is also a
+// contributor: before its capability moves past a snapshot epoch it writes the
+// position (snapshot()) of every partition that emitted since the last write, and
+// the final position of a partition it finished; a stateless partition (a
+// DynamicSource's) has no position and is not resumed.
 #pragma once
 
 #include <algorithm>
@@ -48,6 +56,7 @@
 #include <sluice/operators/detail/callable_traits.hpp>
 #include <sluice/operators/detail/each_item.hpp>
 #include <sluice/operators/operator_builder.hpp>
+#include <sluice/recovery/layout.hpp>
 
 namespace sluice::io::detail {
 
@@ -161,28 +170,36 @@ class SourceDriver {
 
  public:
   // Holds a capability at `first` while any of `parts` is unfinished.
+  // `snap`: the step's recovery handle (off: positions are not written).
   SourceDriver(OperatorContext& ctx, OutputPort<Out> out, std::vector<OpenPart<T>> parts,
-               Epoch first, std::optional<PartList::Lease> lease, Stamp stamp)
-      : out_(out), stamp_(std::move(stamp)), lease_(std::move(lease)) {
+               Epoch first, std::optional<PartList::Lease> lease, Stamp stamp,
+               recovery::StepSnapshots snap = {})
+      : out_(out), stamp_(std::move(stamp)), lease_(std::move(lease)), snap_(std::move(snap)) {
     for (auto& p : parts) {
       LineViews* views = nullptr;
       if constexpr (kViews) views = dynamic_cast<LineViews*>(p.part.get());
-      parts_.push_back(Reading{std::move(p), stamp_.make_part(), views});
+      auto* stateful = dynamic_cast<SourcePartition<T>*>(p.part.get());
+      parts_.push_back(Reading{std::move(p), stamp_.make_part(), views, stateful});
     }
+    run_ = ctx.snapshot_run();
+    if (run_) root_ = run_->enroll_root(ctx.activator());
     if (parts_.empty()) return;
     cap_ = ctx.take_initial_capability();
     cap_.downgrade(first);
+    dirty_at_ = first;
     if (stamp_.aligned()) ctx.watch_output(out_);
   }
   SourceDriver(OperatorContext& ctx, OutputPort<Out> out, std::vector<OpenPart<T>> parts,
-               Epoch first, std::optional<PartList::Lease> lease)
+               Epoch first, std::optional<PartList::Lease> lease,
+               recovery::StepSnapshots snap = {})
       : SourceDriver(ctx, out, std::move(parts), first, std::move(lease),
-                     Stamp(ctx.config(), first)) {}
+                     Stamp(ctx.config(), first), std::move(snap)) {}
 
   void operator()(OperatorContext& ctx) {
+    if (run_) agree();
     if (!cap_) return;
     const auto now = IngestionClock::Clock::now();
-    cap_.downgrade(stamp_.before_read(now, cap_.epoch()));
+    advance(stamp_.before_read(now, cap_.epoch()));
     auto output = ctx.output(out_);
     const auto wall = std::chrono::system_clock::now();
     bool ready = false;
@@ -202,12 +219,19 @@ class SourceDriver {
     }
     std::erase_if(parts_, [](const Reading& r) { return !r.open.part; });
     if (parts_.empty()) {
+      // A capability held for the agreement stays until the answer (activated then):
+      // dropping it could let a frontier pass the snapshot epoch before it is known.
+      if (holding_) return;
+      if (snap_.on()) write_positions();
       cap_.drop();
+      if (run_) run_->report(root_, seen_, std::nullopt);
+      snap_.passed(recovery::layout::kComplete);
       return;
     }
     open_.clear();
     for (Reading& r : parts_) open_.push_back(&r.stamp);
-    cap_.downgrade(stamp_.after_read(open_, cap_.epoch()));
+    advance(stamp_.after_read(open_, cap_.epoch()));
+    snap_.passed(cap_.epoch());
     if (ready) {
       ctx.activate();
     } else if (wake) {
@@ -219,8 +243,46 @@ class SourceDriver {
   struct Reading {
     OpenPart<T> open;
     typename Stamp::Part stamp;
-    LineViews* views;  // the part read as views (kViews), or null
+    LineViews* views;             // the part read as views (kViews), or null
+    SourcePartition<T>* stateful;  // the part, if it has a position; else null
+    bool emitted = false;          // since its position was last written
   };
+
+  // The agreement: answers a new request with the capability's epoch; holds it (see
+  // advance) until the request is answered.
+  void agree() {
+    const std::uint64_t request = run_->requested();
+    if (request > seen_) {
+      seen_ = request;
+      run_->report(root_, request,
+                   cap_ ? std::optional<Epoch>(cap_.epoch()) : std::optional<Epoch>());
+    }
+    holding_ = run_->answered() < seen_;
+    // The answer may be newer than the worker's copy of the announcements (taken at
+    // the start of its round): this root is the one that must not pass it unseen.
+    if (!holding_ && snap_.on()) snap_.worker().refresh();
+  }
+  // Moves the capability to `to` (unless held for the agreement), writing the
+  // positions first if that passes a snapshot epoch.
+  void advance(Epoch to) {
+    if (holding_ || to <= cap_.epoch()) return;
+    if (snap_.on() && dirty_ && snap_.crossing(dirty_at_, to)) write_positions();
+    cap_.downgrade(to);
+  }
+  void write_positions() {
+    for (Reading& r : parts_) {
+      if (!r.emitted || r.stateful == nullptr || !r.open.part) continue;
+      r.emitted = false;
+      const std::string& name = r.open.name;
+      const std::string state = r.stateful->snapshot();
+      snap_.put(hash_key(name), name, dirty_at_, state);
+    }
+    for (const auto& [name, state] : finished_) {
+      snap_.put(hash_key(name), name, dirty_at_, state);
+    }
+    finished_.clear();
+    dirty_ = false;
+  }
 
   // One batch of `r`; false (and its part closed and released) once exhausted. The
   // records of the previous batch stay in batch_ for the partition to reuse (a Stamp
@@ -230,6 +292,11 @@ class SourceDriver {
     const PartContext where{ctx.step_path(), ctx.worker_index(), cap_.epoch(), p.name};
     const auto emit = [&](auto& batch) {
       if (batch.empty()) return;
+      if (snap_.on()) {
+        r.emitted = true;
+        dirty_ = true;
+        dirty_at_ = cap_.epoch();
+      }
       ctx.at_epoch(cap_.epoch(), [&] {
         try {
           stamp_.emit(output, cap_, r.stamp, batch, where);
@@ -247,6 +314,13 @@ class SourceDriver {
       emit(batch_);
     }
     if (!more) {
+      if (snap_.on() && r.stateful != nullptr) {
+        // Its final position, so that a resumed run does not read it again.
+        std::string state = in_part(where, [&] { return r.stateful->snapshot(); });
+        finished_.emplace_back(p.name, std::move(state));
+        dirty_ = true;
+        dirty_at_ = cap_.epoch();
+      }
       in_part(
           where, [&] { p.part->close(); }, "closing");
       p.part.reset();
@@ -262,6 +336,14 @@ class SourceDriver {
   std::vector<typename Stamp::Part*> open_;
   std::optional<PartList::Lease> lease_;
   Capability cap_;
+  recovery::StepSnapshots snap_;
+  recovery::SnapshotRun* run_ = nullptr;
+  std::uint32_t root_ = 0;
+  std::uint64_t seen_ = 0;  // the latest request answered
+  bool holding_ = false;
+  bool dirty_ = false;  // positions moved since written, at epochs up to dirty_at_
+  Epoch dirty_at_ = 0;
+  std::vector<std::pair<std::string, std::string>> finished_;  // parts closed since
   std::vector<T> batch_;
   std::vector<std::string_view> views_;  // the batch, read as views (kViews)
 };

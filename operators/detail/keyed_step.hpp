@@ -17,6 +17,13 @@
 //     std::optional<LogicClock::time_point> notify_at(const Value&);
 //   };
 //
+// Recovery (sluice/recovery/worker_snapshots.hpp): with a recovery directory the
+// state tracks its changed keys; before the operator applies an epoch past a
+// snapshot epoch it writes them (the key and snapshot(value), cereal-encoded, or a
+// tombstone); a resumed run restores the keys that route to this worker. A policy
+// whose Value is not its snapshot type restores with Value restore(const K&,
+// std::optional<S>); per-key timers are asked again (notify_at) after a restore.
+//
 // Output epochs: on_item emits at the item's epoch. on_notify and on_eof emit at the
 // operator's "current" epoch: a capability that follows the input frontier (at end of
 // input: the latest epoch the operator saw). It is held only by policies with on_eof
@@ -110,6 +117,11 @@ class KeyedLogic {
   KeyedLogic(OperatorContext& ctx, InputPort<In> in, OutputPort<Out> out, Policy policy)
       : in_(in), out_(out), policy_(std::move(policy)) {
     if constexpr (kHold) held_ = ctx.take_initial_capability();
+    snap_ = ctx.enroll_snapshots();
+    if (snap_.on()) {
+      state_.track_changes();
+      restore(ctx);
+    }
   }
 
   void operator()(OperatorContext& ctx) {
@@ -119,6 +131,7 @@ class KeyedLogic {
     stash_.run_keyed(
         ctx, ctx.input(in_), state_, [](const In& kv) -> const K& { return kv.first; },
         [&](const Stashed& at) {
+          if (snap_.on()) before_epoch(at.epoch());
           session.emplace(session_at(output, at));
           if (session->epoch() > last_) last_ = session->epoch();
         },
@@ -130,15 +143,69 @@ class KeyedLogic {
           after(it, policy_.on_item(State::value(it).value, kv.second, emit));
         });
     if constexpr (kHold) {
-      if (!held_) return;
-      if constexpr (kTimers) fire_timers(ctx, output);
-      follow_frontier(ctx, output);
+      if (held_) {
+        if constexpr (kTimers) fire_timers(ctx, output);
+        follow_frontier(ctx, output);
+      }
+    }
+    if (snap_.on()) {
+      const Frontier& frontier = ctx.frontier(0);
+      const Epoch to = frontier.empty() ? recovery::layout::kComplete : frontier.least();
+      if (dirty_ && (to == recovery::layout::kComplete || snap_.crossing(dirty_at_, to))) {
+        write_changes();
+      }
+      snap_.passed(to);
     }
   }
 
   State& state() { return state_; }
 
  private:
+  // Recovery: changes made from here on reflect epoch e; those made before it are
+  // written first if a snapshot epoch lies between.
+  void before_epoch(Epoch e) {
+    if (dirty_ && e != dirty_at_ && snap_.crossing(dirty_at_, e)) write_changes();
+    dirty_ = true;
+    dirty_at_ = std::max(dirty_at_, e);
+  }
+  void write_changes() {
+    state_.for_each_change([&](const K& key, std::uint64_t hash, const Slot* slot) {
+      key_bytes_.clear();
+      append_bytes(key_bytes_, key);
+      if (slot == nullptr) {
+        snap_.erase(hash, key_bytes_, dirty_at_);
+      } else {
+        value_bytes_.clear();
+        append_bytes(value_bytes_, policy_.snapshot(slot->value));
+        snap_.put(hash, key_bytes_, dirty_at_, value_bytes_);
+      }
+    });
+    dirty_ = false;
+  }
+  void restore(OperatorContext& ctx) {
+    dirty_at_ = snap_.first_epoch();
+    snap_.restore(ctx.workers(), [&](std::uint64_t hash, std::string_view kb,
+                                     std::string_view vb) {
+      K key = from_bytes<K>(kb, "a key of the recovery store");
+      auto snapshot = from_bytes<Snapshot>(vb, "a key's state in the recovery store");
+      auto it = state_.find_or_make(key, hash, [&] {
+        if constexpr (requires { policy_.restore(key, std::optional<Snapshot>()); }) {
+          return Slot{policy_.restore(key, std::optional<Snapshot>(std::move(snapshot))), {}};
+        } else {
+          return Slot{typename Policy::Value(std::move(snapshot)), {}};
+        }
+      });
+      if constexpr (kTimers) {
+        Slot& slot = State::value(it);
+        slot.wake = policy_.notify_at(std::as_const(slot.value));
+        if (slot.wake) timers_.push(Timer{*slot.wake, it->first});
+      }
+    });
+    if constexpr (kTimers) {
+      if (!timers_.empty()) ctx.activate();
+    }
+  }
+
   void after(iterator it, LogicAction action) {
     if (action == LogicAction::discard) {
       state_.erase(it);
@@ -163,6 +230,7 @@ class KeyedLogic {
       auto it = state_.find(t.key);
       if (it == state_.end() || State::value(it).wake != t.when) continue;  // superseded
       State::value(it).wake.reset();
+      if (snap_.on()) before_epoch(held_.epoch());
       auto session = output.session(held_);
       Emitter<K, U> emit(session, it->first);
       ctx.at_epoch(held_.epoch(), [&] {
@@ -185,6 +253,7 @@ class KeyedLogic {
     // End of input: the stash is empty (nothing can be ahead of an empty frontier).
     if (last_ > held_.epoch()) held_.downgrade(last_);
     if constexpr (kEof) {
+      if (snap_.on()) before_epoch(held_.epoch());
       auto session = output.session(held_);
       ctx.at_epoch(held_.epoch(), [&] {
         state_.erase_if([&](iterator it) {
@@ -207,6 +276,10 @@ class KeyedLogic {
   EpochStash<In> stash_;
   Capability held_;
   Epoch last_ = 0;
+  recovery::StepSnapshots snap_;
+  bool dirty_ = false;  // changes (maybe) not written yet, reflecting epochs up to dirty_at_
+  Epoch dirty_at_ = 0;
+  std::string key_bytes_, value_bytes_;
   [[no_unique_address]] std::conditional_t<
       kTimers, std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>>, NoWake>
       timers_;

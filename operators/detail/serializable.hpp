@@ -5,6 +5,13 @@
 // member (or cereal's save/load pair).
 #pragma once
 
+#include <istream>
+#include <ostream>
+#include <stdexcept>
+#include <streambuf>
+#include <string>
+#include <string_view>
+
 #include <cereal/archives/binary.hpp>
 #include <cereal/types/array.hpp>
 #include <cereal/types/chrono.hpp>
@@ -26,4 +33,67 @@ concept CerealSerializable =
     cereal::traits::is_output_serializable<T, cereal::BinaryOutputArchive>::value &&
     cereal::traits::is_input_serializable<T, cereal::BinaryInputArchive>::value;
 
+namespace detail {
+
+// A streambuf appending to a std::string, and one reading a string_view: cereal's
+// archives over bytes without a stringstream's copy.
+class AppendBuf final : public std::streambuf {
+ public:
+  explicit AppendBuf(std::string& out) : out_(out) {}
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (c != traits_type::eof()) out_.push_back(static_cast<char>(c));
+    return c;
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    out_.append(s, static_cast<std::size_t>(n));
+    return n;
+  }
+
+ private:
+  std::string& out_;
+};
+class ViewBuf final : public std::streambuf {
+ public:
+  explicit ViewBuf(std::string_view in) {
+    char* p = const_cast<char*>(in.data());
+    setg(p, p, p + in.size());
+  }
+};
+
+// Appends cereal's binary encoding of `value` to `out`.
+template <class T>
+void append_bytes(std::string& out, const T& value) {
+  AppendBuf buf(out);
+  std::ostream os(&buf);
+  cereal::BinaryOutputArchive archive(os);
+  archive(value);
+}
+template <class T>
+std::string to_bytes(const T& value) {
+  std::string out;
+  append_bytes(out, value);
+  return out;
+}
+// Decodes what append_bytes wrote; throws std::runtime_error naming `what` if the
+// bytes are not a whole encoding of a T.
+template <class T>
+T from_bytes(std::string_view bytes, const char* what) {
+  ViewBuf buf(bytes);
+  std::istream is(&buf);
+  T value{};
+  try {
+    cereal::BinaryInputArchive archive(is);
+    archive(value);
+  } catch (const cereal::Exception& e) {
+    throw std::runtime_error(std::string("cannot decode ") + what + " (" + e.what() + ")");
+  }
+  if (is.rdbuf()->in_avail() != 0) {
+    throw std::runtime_error(std::string("cannot decode ") + what + " (bytes left over)");
+  }
+  return value;
+}
+
+}  // namespace detail
 }  // namespace sluice

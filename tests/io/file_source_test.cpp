@@ -104,12 +104,18 @@ TEST_CASE("op::input reads every line of a file once at 1, 2 and 3 workers") {
   }
 }
 
-TEST_CASE("with parts = 0 a file has one part per worker") {
+TEST_CASE("with parts = 0 a file has one part per started MiB, whatever the worker count") {
   TempDir dir;
   write_file(dir / "f", "a\n");
-  io::FileSource source(dir / "f");
-  CHECK(source.list_parts(3).size() == 3);
-  CHECK(source.list_parts(1) == std::vector<std::string>{(dir / "f").string() + "#0"});
+  io::FileSource small(dir / "f");
+  CHECK(small.list_parts(3) == std::vector<std::string>{(dir / "f").string() + "#0"});
+  CHECK(small.list_parts(1) == std::vector<std::string>{(dir / "f").string() + "#0"});
+  std::string text;
+  while (text.size() < 2 * io::FileSource::kAutoPartBytes + 10) text += "some line\n";
+  write_file(dir / "g", text);
+  io::FileSource three(dir / "g");
+  CHECK(three.list_parts(1).size() == 3);
+  CHECK(three.list_parts(7).size() == 3);
 }
 
 TEST_CASE("a part resumed from any snapshot continues with exactly the next line") {

@@ -1,0 +1,313 @@
+// SnapshotRun: opening the store for a run, the snapshot-epoch agreement and the
+// writer thread (snapshot_run.hpp).
+#include <sluice/recovery/snapshot_run.hpp>
+
+#include <algorithm>
+#include <ctime>
+#include <sstream>
+
+#include <sluice/recovery/layout.hpp>
+
+namespace sluice::recovery {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string join_lines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& l : lines) {
+    out.append(l);
+    out.push_back('\n');
+  }
+  return out;
+}
+
+std::vector<std::string> split_lines(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    const auto nl = text.find('\n');
+    out.emplace_back(text.substr(0, nl));
+    if (nl == std::string_view::npos) break;
+    text.remove_prefix(nl + 1);
+  }
+  return out;
+}
+
+std::string epoch_text(std::optional<Epoch> e) {
+  if (!e) return "none";
+  if (*e == layout::kComplete) return "complete";
+  return std::to_string(*e);
+}
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+SnapshotRun::SnapshotRun(std::shared_ptr<Store> store, Options options)
+    : store_(std::move(store)), options_(std::move(options)) {
+  if (options_.snapshot_interval.count() <= 0) {
+    throw StoreError("the snapshot interval must be positive");
+  }
+  open_store();
+  passed_.assign(options_.workers, first_epoch());
+  pending_.resize(store_->partitions());
+}
+
+SnapshotRun::~SnapshotRun() {
+  if (writer_.joinable()) stop(false);
+}
+
+void SnapshotRun::open_store() {
+  const std::string where = "recovery store " + store_->where();
+  const std::uint32_t parts = store_->partitions();
+  const auto format = store_->get(0, layout::meta_key("format"));
+  const std::string fingerprint = join_lines(options_.fingerprint);
+  Batch meta;
+  if (!format) {
+    bool any = false;
+    for (std::uint32_t p = 0; p < parts && !any; ++p) {
+      store_->scan(p, "", [&](std::string_view, std::string_view) { any = true; });
+    }
+    if (any) {
+      throw StoreError(where +
+                       " holds data but no format record: it was not written by sluice, or "
+                       "its first partition was replaced; use a new directory");
+    }
+    meta.put(layout::meta_key("format"), std::to_string(layout::kFormat));
+    meta.put(layout::meta_key("fingerprint"), fingerprint);
+  } else {
+    if (*format != std::to_string(layout::kFormat)) {
+      throw StoreError(where + " has format version " + *format + "; this build reads version " +
+                       std::to_string(layout::kFormat) +
+                       ": resume it with the sluice that wrote it, or use a new directory");
+    }
+    const auto theirs = store_->get(0, layout::meta_key("fingerprint"));
+    if (!theirs) {
+      throw StoreError(where + " has no dataflow fingerprint (a damaged store); use a new "
+                               "directory");
+    }
+    if (*theirs != fingerprint) {
+      const auto a = split_lines(*theirs);
+      const auto& b = options_.fingerprint;
+      std::size_t i = 0;
+      while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
+      const std::string there = i < a.size() ? "'" + a[i] + "'" : "nothing";
+      const std::string here = i < b.size() ? "'" + b[i] + "'" : "nothing";
+      throw StoreError(where + " was written by a different dataflow: where it has " + there +
+                       ", this one has " + here +
+                       "; resume it with the program that wrote it, or use a new directory "
+                       "(-r)");
+    }
+  }
+
+  // The committed epoch: the least durable mark (none if any partition has none).
+  std::optional<Epoch> committed;
+  bool all = true;
+  for (std::uint32_t p = 0; p < parts; ++p) {
+    const auto mark = store_->get(p, layout::meta_key("durable"));
+    if (!mark) {
+      all = false;
+      break;
+    }
+    const auto e = layout::decode_u64(*mark);
+    if (!e) {
+      throw StoreError(where + ": partition " + std::to_string(p) +
+                       " has a malformed durable mark (a damaged store); use a new directory");
+    }
+    committed = committed ? std::min(*committed, *e) : *e;
+  }
+  if (!all) committed.reset();
+  resumed_from_ = committed;
+  committed_ = committed;
+
+  // Versions after the committed epoch were written by a run that was killed before
+  // it committed them: gone before this run writes its own.
+  for (std::uint32_t p = 0; p < parts; ++p) {
+    Batch drop;
+    store_->scan(p, layout::kStatePrefix, [&](std::string_view key, std::string_view) {
+      const auto k = layout::parse_state_key(key);
+      if (!k || !committed || k->tag > *committed) drop.erase(std::string(key));
+    });
+    if (p == 0) {
+      for (const auto& op : meta.ops()) {
+        if (op.value) drop.put(op.key, *op.value);
+      }
+    }
+    if (!drop.empty()) store_->commit(p, drop, Durability::Sync);
+  }
+
+  // This execution.
+  std::uint32_t n = 0;
+  store_->scan(0, layout::meta_key("exec/"), [&](std::string_view, std::string_view) { ++n; });
+  execution_ = n + 1;
+  if (complete()) return;  // nothing runs: not an execution
+  std::ostringstream line;
+  line << "execution " << execution_ << " started " << utc_now() << " processes "
+       << options_.processes << " workers " << options_.workers << " resumed_from "
+       << epoch_text(committed);
+  Batch exec;
+  exec.put(layout::meta_key("exec/" + layout::encode_u32(execution_)), line.str());
+  store_->commit(0, exec, Durability::Sync);
+}
+
+bool SnapshotRun::complete() const {
+  return resumed_from_ && *resumed_from_ == layout::kComplete;
+}
+
+Epoch SnapshotRun::first_epoch() const {
+  if (!resumed_from_) return 0;
+  if (*resumed_from_ == layout::kComplete) return layout::kComplete;
+  return *resumed_from_ + 1;
+}
+
+std::optional<Epoch> SnapshotRun::committed() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return committed_;
+}
+
+std::uint32_t SnapshotRun::enroll_root(Activator activator) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  roots_.push_back(Root{activator});
+  return static_cast<std::uint32_t>(roots_.size() - 1);
+}
+
+void SnapshotRun::report(std::uint32_t root, std::uint64_t request, std::optional<Epoch> cap) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Root& r = roots_.at(root);
+  if (!cap) {
+    r.done = true;
+  } else if (request == requested_.load(std::memory_order_relaxed) && request > r.reported) {
+    r.reported = request;
+    answer_ = answer_ ? std::max(*answer_, *cap) : *cap;
+  }
+  answer_if_ready();
+}
+
+void SnapshotRun::announced(std::size_t from, std::vector<Epoch>& out) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (std::size_t i = from; i < announced_.size(); ++i) out.push_back(announced_[i]);
+}
+
+void SnapshotRun::ask_roots() {
+  if (answered_.load(std::memory_order_relaxed) < requested_.load(std::memory_order_relaxed)) {
+    return;  // the last request is still open
+  }
+  const bool live = std::any_of(roots_.begin(), roots_.end(), [](const Root& r) { return !r.done; });
+  if (!live) return;
+  answer_.reset();
+  requested_.fetch_add(1, std::memory_order_acq_rel);
+  for (const Root& r : roots_) {
+    if (!r.done) r.activator.activate();
+  }
+}
+
+void SnapshotRun::answer_if_ready() {
+  const std::uint64_t request = requested_.load(std::memory_order_relaxed);
+  if (answered_.load(std::memory_order_relaxed) >= request) return;
+  for (const Root& r : roots_) {
+    if (!r.done && r.reported < request) return;
+  }
+  if (answer_ && (announced_.empty() || *answer_ > announced_.back())) {
+    announced_.push_back(*answer_);
+    announced_count_.store(announced_.size(), std::memory_order_release);
+  }
+  answered_.store(request, std::memory_order_release);
+  for (const Root& r : roots_) {
+    if (!r.done) r.activator.activate();
+  }
+}
+
+void SnapshotRun::hand_over(std::uint32_t worker, Epoch passed, std::vector<Batch>& batches) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    passed_.at(worker) = std::max(passed_[worker], passed);
+    for (std::size_t p = 0; p < batches.size(); ++p) {
+      if (batches[p].empty()) continue;
+      if (pending_[p].empty()) {
+        std::swap(pending_[p], batches[p]);
+      } else {
+        pending_[p].append(std::move(batches[p]));
+      }
+      batches[p].clear();
+    }
+  }
+  wake_.notify_one();
+}
+
+void SnapshotRun::start(std::function<void(std::exception_ptr)> on_error) {
+  on_error_ = std::move(on_error);
+  writer_ = std::thread([this] { writer_loop(); });
+}
+
+void SnapshotRun::stop(bool clean) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+    clean_ = clean;
+  }
+  wake_.notify_one();
+  if (writer_.joinable()) writer_.join();
+}
+
+void SnapshotRun::writer_loop() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  auto next_ask = Clock::now() + options_.snapshot_interval;
+  while (!failed_) {
+    if (stopping_ && !clean_) break;
+    commit_ready(lock);
+    if (stopping_ || failed_) break;  // clean: the workers had handed everything over
+    if (Clock::now() >= next_ask) {
+      ask_roots();
+      next_ask = Clock::now() + options_.snapshot_interval;
+    }
+    wake_.wait_until(lock, next_ask);
+  }
+}
+
+bool SnapshotRun::commit_ready(std::unique_lock<std::mutex>& lock) {
+  const Epoch least = *std::min_element(passed_.begin(), passed_.end());
+  std::optional<Epoch> target;
+  if (least == layout::kComplete) {
+    target = layout::kComplete;
+  } else {
+    // The latest announced snapshot epoch every worker has passed.
+    auto it = std::lower_bound(announced_.begin(), announced_.end(), least);
+    if (it != announced_.begin()) target = *std::prev(it);
+  }
+  if (!target || (committed_ && *target <= *committed_)) return false;
+  std::vector<Batch> batches(pending_.size());
+  batches.swap(pending_);
+  pending_.resize(batches.size());
+  lock.unlock();
+  std::exception_ptr error;
+  try {
+    const std::string mark = layout::encode_u64(*target);
+    for (std::uint32_t p = 0; p < batches.size(); ++p) {
+      batches[p].put(layout::meta_key("durable"), mark);
+      store_->commit(p, batches[p], Durability::Buffered);
+    }
+    for (std::uint32_t p = 0; p < batches.size(); ++p) store_->sync(p);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  lock.lock();
+  if (error) {
+    failed_ = true;
+    lock.unlock();
+    if (on_error_) on_error_(error);
+    lock.lock();
+    return false;
+  }
+  committed_ = target;
+  return true;
+}
+
+}  // namespace sluice::recovery

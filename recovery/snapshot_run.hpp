@@ -1,0 +1,150 @@
+// SnapshotRun: the recovery side of one run of a dataflow in this process: it opens
+// the store (layout.hpp) for the run, agrees with the sources on the snapshot
+// epochs, and commits what the workers hand over from a writer thread of its own.
+//
+// Snapshot epochs (the agreement). Every `snapshot_interval` of wall time the writer
+// asks every root (each worker's instance of each source step) for the epoch its
+// capability is at; a root reports it and holds its capability there (it keeps
+// reading, at that epoch or later ones) until the answer. The answer is the greatest
+// reported epoch S: while the roots hold, no frontier anywhere can pass S, so S is
+// announced before any operator's input frontier passes it, and every operator
+// learns it in time (a frontier that passes S was moved by a root that saw the
+// answer). Decision: the next epoch the frontier passes after the interval becomes
+// the snapshot epoch, whatever the epoch length (Bytewax ties snapshots to epochs;
+// its users asked to separate them), and a root holds for one round trip only.
+//
+// Commits. A contributor (a stateful operator, a source, a sink) on a worker writes
+// its changes before it applies anything past a snapshot epoch, each change tagged
+// with the latest epoch it reflects, and says how far it has passed; a worker hands
+// its writes over once its contributors' least passed epoch crosses a snapshot epoch
+// (WorkerSnapshots). The writer commits a snapshot epoch S once every worker has
+// passed it: one transaction per partition holding the writes and the partition's
+// "durable" mark, then a sync of every partition; several snapshot epochs ready at
+// once are one commit (group commit). A run whose every root finished commits
+// kComplete last. A writer error (a failing disk, a full map) stops the run through
+// `on_error` and nothing after the last commit is marked committed.
+//
+// Thread safety: the agreement and hand_over are called from worker threads; the
+// rest from the thread that runs the dataflow.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <sluice/engine/activator.hpp>
+#include <sluice/engine/epoch.hpp>
+#include <sluice/recovery/store.hpp>
+
+namespace sluice::recovery {
+
+class SnapshotRun {
+ public:
+  struct Options {
+    std::chrono::milliseconds snapshot_interval{10'000};
+    // How long superseded versions are kept (0: dropped at the next commit).
+    std::chrono::milliseconds backup_interval{0};
+    std::uint32_t workers = 1;
+    std::uint32_t processes = 1;
+    // The dataflow's description, one line per step; a store written by another
+    // dataflow is refused, naming the first line that differs.
+    std::vector<std::string> fingerprint;
+  };
+
+  // Opens `store` for a run: checks its format and fingerprint (recording them in a
+  // new store), finds the committed epoch, deletes every version after it, and
+  // records this execution. Throws StoreError naming the directory and what to do.
+  SnapshotRun(std::shared_ptr<Store> store, Options options);
+  ~SnapshotRun();  // stop(false) if still running
+  SnapshotRun(const SnapshotRun&) = delete;
+  SnapshotRun& operator=(const SnapshotRun&) = delete;
+
+  // The committed epoch this run resumes from (nullopt: a fresh start).
+  std::optional<Epoch> resumed_from() const { return resumed_from_; }
+  // The store holds a finished run (resumed_from() == kComplete): nothing to do.
+  bool complete() const;
+  // This run's first epoch: the one after the committed epoch, or 0.
+  Epoch first_epoch() const;
+  // This execution's number (1 for the first run on the store).
+  std::uint32_t execution() const { return execution_; }
+  const Store& store() const { return *store_; }
+  std::uint32_t partitions() const { return store_->partitions(); }
+  std::uint32_t workers() const { return options_.workers; }
+  // The latest committed snapshot epoch (nullopt: none yet).
+  std::optional<Epoch> committed() const;
+
+  // --- the agreement (worker threads) ---
+  // Registers a root at build time; it is activated when asked and when answered.
+  std::uint32_t enroll_root(Activator activator);
+  // The latest request (0: none yet) and the latest answered one.
+  std::uint64_t requested() const { return requested_.load(std::memory_order_acquire); }
+  std::uint64_t answered() const { return answered_.load(std::memory_order_acquire); }
+  // Root `root` answers `request` with its capability's epoch (nullopt: it holds none
+  // and never will again).
+  void report(std::uint32_t root, std::uint64_t request, std::optional<Epoch> cap);
+  // How many snapshot epochs were announced; appends those from index `from` on.
+  std::size_t announced_count() const { return announced_count_.load(std::memory_order_acquire); }
+  void announced(std::size_t from, std::vector<Epoch>& out) const;
+
+  // --- writes (worker threads) ---
+  // Worker `worker` has written everything before `passed` (kComplete: everything):
+  // `batches` (one per partition) move to the writer and are left empty.
+  void hand_over(std::uint32_t worker, Epoch passed, std::vector<Batch>& batches);
+
+  // Starts the writer thread (after every root enrolled). `on_error` is called from
+  // it, once, with a writer failure.
+  void start(std::function<void(std::exception_ptr)> on_error);
+  // Ends the run. clean: commits everything handed over first (the run's last
+  // snapshot, or kComplete once every worker passed everything). Not clean: commits
+  // nothing more. Joins the writer.
+  void stop(bool clean);
+
+ private:
+  void writer_loop();
+  void ask_roots();                      // writer thread, under mutex_
+  void answer_if_ready();                // under mutex_
+  bool commit_ready(std::unique_lock<std::mutex>& lock);  // writer thread
+  void open_store();
+
+  std::shared_ptr<Store> store_;
+  Options options_;
+  std::optional<Epoch> resumed_from_;
+  std::uint32_t execution_ = 0;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::thread writer_;
+  std::function<void(std::exception_ptr)> on_error_;
+  bool stopping_ = false;
+  bool clean_ = false;
+  bool failed_ = false;
+
+  // The agreement.
+  struct Root {
+    Activator activator;
+    std::uint64_t reported = 0;  // the latest request it answered
+    bool done = false;           // holds no capability any more
+  };
+  std::vector<Root> roots_;
+  std::atomic<std::uint64_t> requested_{0};
+  std::atomic<std::uint64_t> answered_{0};
+  std::optional<Epoch> answer_;  // the greatest epoch reported to the open request
+  std::vector<Epoch> announced_;
+  std::atomic<std::size_t> announced_count_{0};
+
+  // Handed over, not committed yet.
+  std::vector<Epoch> passed_;          // per worker
+  std::vector<Batch> pending_;         // per partition
+  std::optional<Epoch> committed_;
+};
+
+}  // namespace sluice::recovery

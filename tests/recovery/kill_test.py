@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""Kill test: a program run with a recovery directory, killed (SIGKILL) at random
+moments and restarted at random worker counts, must end with output files whose
+sorted lines equal those of an uninterrupted run.
+
+  kill_test.py --trials T --kills K [--seed S] [--workers 1,2,3] [--output-flag F]...
+               -- PROGRAM ARGS...
+
+PROGRAM ARGS is run as given plus `-w W`, `-r DIR` and, for each --output-flag F
+(default --output), `F PATH` (a fresh path per trial). The reference run has no -r.
+Each trial kills the run K times, each at a moment drawn uniformly from [0, 1.5 x the
+reference run's wall time], then lets it finish. Every wait is bounded; every process
+started is killed by its pid on the way out. Prints the seed on failure and the number
+of kills that landed (the process was still running) on success.
+"""
+import argparse
+import os
+import random
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+RUN_TIMEOUT = 300.0
+
+
+def sorted_lines(path):
+    if not os.path.exists(path):
+        return None
+    with open(path, "rb") as f:
+        return sorted(f.read().splitlines())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--trials", type=int, default=3)
+    ap.add_argument("--kills", type=int, default=4)
+    ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--workers", default="1,2,3")
+    ap.add_argument("--output-flag", action="append", default=None)
+    ap.add_argument("--extra", default="",
+                    help="flags given to recovered runs only, one string (e.g. '-s 20ms')")
+    ap.add_argument("command", nargs=argparse.REMAINDER)
+    a = ap.parse_args()
+    cmd = a.command[1:] if a.command and a.command[0] == "--" else a.command
+    if not cmd:
+        ap.error("no program given")
+    seed = a.seed if a.seed is not None else random.randrange(1 << 30)
+    rng = random.Random(seed)
+    workers = [int(w) for w in a.workers.split(",")]
+    extra = shlex.split(a.extra)
+    flags = a.output_flag or ["--output"]
+    tmp = tempfile.mkdtemp(prefix="sluice-kill-")
+    running = []
+
+    def fail(msg):
+        print(f"FAIL (seed {seed}): {msg}", file=sys.stderr)
+        print(f"rerun with --seed {seed}; files kept in {tmp}", file=sys.stderr)
+        sys.exit(1)
+
+    def start(args):
+        p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        running.append(p)
+        return p
+
+    def finish(p, timeout):
+        try:
+            _, err = p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.communicate()
+            fail(f"a run did not finish within {timeout:.0f} s: {' '.join(p.args)}")
+        running.remove(p)
+        return p.returncode, err.decode(errors="replace")
+
+    try:
+        ref = [os.path.join(tmp, f"ref-{i}") for i in range(len(flags))]
+        args = cmd + ["-w", str(workers[-1])]
+        for f, path in zip(flags, ref):
+            args += [f, path]
+        t0 = time.monotonic()
+        code, err = finish(start(args), RUN_TIMEOUT)
+        ref_time = time.monotonic() - t0
+        if code != 0:
+            fail(f"the reference run failed ({code}): {err}")
+        expected = [sorted_lines(p) for p in ref]
+        landed = 0
+        for trial in range(a.trials):
+            d = os.path.join(tmp, f"store-{trial}")
+            outs = [os.path.join(tmp, f"out-{trial}-{i}") for i in range(len(flags))]
+            history = []
+            kills = 0
+            while True:
+                w = rng.choice(workers)
+                args = cmd + ["-w", str(w), "-r", d] + extra
+                for f, path in zip(flags, outs):
+                    args += [f, path]
+                p = start(args)
+                if kills < a.kills:
+                    delay = rng.uniform(0, 1.5 * ref_time)
+                    history.append(f"-w {w} kill after {delay:.3f}s")
+                    try:
+                        p.wait(timeout=delay)
+                    except subprocess.TimeoutExpired:
+                        p.send_signal(signal.SIGKILL)
+                        landed += 1
+                    kills += 1
+                    code, err = finish(p, RUN_TIMEOUT)
+                    if code not in (0, -signal.SIGKILL):
+                        fail(f"trial {trial}: a run failed ({code}) after {history}: {err}")
+                    if code == 0:
+                        break  # it finished before the kill
+                    continue
+                history.append(f"-w {w} to the end")
+                code, err = finish(p, RUN_TIMEOUT)
+                if code != 0:
+                    fail(f"trial {trial}: the last run failed ({code}) after {history}: {err}")
+                break
+            for i, path in enumerate(outs):
+                got = sorted_lines(path)
+                if got != expected[i]:
+                    n = "missing" if got is None else f"{len(got)} lines"
+                    fail(f"trial {trial} ({'; '.join(history)}): {flags[i]} has {n}, the "
+                         f"uninterrupted run {len(expected[i])} lines")
+            # A rerun of a finished run changes nothing and succeeds.
+            args = cmd + ["-w", str(rng.choice(workers)), "-r", d] + extra
+            for f, path in zip(flags, outs):
+                args += [f, path]
+            code, err = finish(start(args), RUN_TIMEOUT)
+            if code != 0 or any(sorted_lines(p) != e for p, e in zip(outs, expected)):
+                fail(f"trial {trial}: rerunning the finished run changed something ({code}): {err}")
+        print(f"kill test passed: {a.trials} trials, {landed} kills landed mid-run, "
+              f"seed {seed}")
+    finally:
+        for p in running:
+            p.kill()
+            p.wait()
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
