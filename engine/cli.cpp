@@ -128,6 +128,9 @@ int Cli::main(int argc, const char* const* argv, const std::function<Dataflow()>
       return 0;
     }
     run(flow, config_);
+  } catch (const Interrupted& e) {
+    std::cerr << "sluice: " << e.what() << "\n";
+    return 128 + e.signal();
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

@@ -26,6 +26,18 @@ class ConfigError : public Error {
   using Error::Error;
 };
 
+// The run was stopped by a signal (SIGINT or SIGTERM). what() says where it stopped:
+// with a recovery directory, the epoch committed and how to resume; without, that
+// nothing of it was kept. Cli::main exits with 128 + signal().
+class Interrupted : public Error {
+ public:
+  Interrupted(int signo, const std::string& what) : Error(what), signal_(signo) {}
+  int signal() const { return signal_; }
+
+ private:
+  int signal_;
+};
+
 // A step failed while running: a user function threw, or a record was malformed.
 class StepError : public Error {
  public:

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include <sluice/engine/detail/stop_signals.hpp>
 #include <sluice/engine/detail/worker_threads.hpp>
 #include <sluice/engine/error.hpp>
 #include <sluice/recovery/lmdb_store.hpp>
@@ -79,6 +80,45 @@ std::vector<std::string> fingerprint(const detail::Graph& graph) {
   return lines;
 }
 
+const char* signal_name(int signo) { return signo == SIGINT ? "SIGINT" : "SIGTERM"; }
+
+// SIGINT or SIGTERM during a run (detail/stop_signals.hpp). Decision: with a recovery
+// directory the first one is a savepoint: the run's sources are asked for a snapshot
+// epoch at once, and once it is committed the run stops (its output files keep their
+// temporary files, which a resumed run continues); a second one stops at once.
+// Without one, the run stops at once, as after a failure: no output file changes.
+void on_stop_signal(detail::RunShared& shared, int signo, int count) {
+  const std::string name = signal_name(signo);
+  recovery::SnapshotRun* run = shared.snapshots.get();
+  if (run == nullptr) {
+    shared.fail(std::make_exception_ptr(Interrupted(
+        signo, "interrupted by " + name +
+                   " before the run finished; it had no recovery directory (-r DIR), so "
+                   "nothing of it was kept and no output file was changed")));
+    return;
+  }
+  const std::string where = run->store().where();
+  if (count == 1) {
+    std::fprintf(stderr,
+                 "sluice: %s: committing the current epoch to the recovery store %s, then "
+                 "stopping (a second signal stops at once)\n",
+                 name.c_str(), where.c_str());
+    run->request_savepoint([&shared, signo, name, where](Epoch epoch) {
+      shared.fail(std::make_exception_ptr(Interrupted(
+          signo, "stopped by " + name + " at epoch " + std::to_string(epoch) +
+                     ", committed to the recovery store " + where +
+                     "; to resume, run the same command again (with the same -r; any -w)")));
+    });
+    return;
+  }
+  const auto committed = run->committed();
+  const std::string kept = committed ? "epoch " + std::to_string(*committed)
+                                     : "nothing yet (a resumed run starts from the beginning)";
+  shared.fail(std::make_exception_ptr(Interrupted(
+      signo, "stopped at once by a second " + name + "; the recovery store " + where +
+                 " keeps " + kept + "; to resume, run the same command again")));
+}
+
 std::unique_ptr<recovery::SnapshotRun> open_recovery(const detail::Graph& graph,
                                                      const RunConfig& config) {
   std::shared_ptr<recovery::Store> store = config.recovery_store;
@@ -126,8 +166,10 @@ void run(const Dataflow& flow, const RunConfig& config) {
     }
   }
   detail::RunShared shared(graph, config);
-  if (snapshots) {
-    shared.snapshots = std::move(snapshots);
+  if (snapshots) shared.snapshots = std::move(snapshots);
+  // Before any thread starts, so that every one inherits the blocked signals.
+  detail::StopSignals signals([&shared](int signo, int count) { on_stop_signal(shared, signo, count); });
+  if (shared.snapshots) {
     shared.snapshots->start([&shared](std::exception_ptr error) { shared.fail(error); });
   }
   detail::start_workers(shared);

@@ -123,10 +123,18 @@ auto fixed_input_stamped(const Dataflow& flow, std::string id,
     // With a recovery directory its committed positions and epoch replace `resume`.
     recovery::StepSnapshots snap = ctx.enroll_snapshots();
     InputResume restored;
+    std::map<std::string, std::string> stamps;  // the Stamp's part states
     if (snap.on()) {
       restored.epoch = snap.first_epoch();
-      snap.restore(std::nullopt, [&](std::uint64_t, std::string_view part, std::string_view at) {
-        restored.states.emplace(part, at);
+      snap.restore(std::nullopt, [&](std::uint64_t, std::string_view part, std::string_view v) {
+        const auto pos = recovery::layout::parse_source_position(v);
+        if (!pos) {
+          throw ConfigError("step '" + ctx.step_path() + "': the recovery store's position of " +
+                            "partition '" + std::string(part) +
+                            "' is malformed (a damaged store); use a new directory");
+        }
+        restored.states.emplace(part, pos->at);
+        if (!pos->stamp.empty()) stamps.emplace(part, pos->stamp);
       });
     }
     const InputResume& at = snap.on() ? restored : *from;
@@ -136,7 +144,11 @@ auto fixed_input_stamped(const Dataflow& flow, std::string id,
                             return source->build_part(ctx.step_path(), part, std::move(state));
                           });
     std::vector<OpenPart<T>> mine;
-    for (auto& [name, part] : owned) mine.push_back(OpenPart<T>{name, std::move(part), {}});
+    for (auto& [name, part] : owned) {
+      std::optional<std::string> stamp;
+      if (auto it = stamps.find(name); it != stamps.end()) stamp = std::move(it->second);
+      mine.push_back(OpenPart<T>{name, std::move(part), {}, std::move(stamp)});
+    }
     return SourceDriver<T, Stamp>(ctx, out, std::move(mine), at.epoch, std::move(lease),
                                   make_stamp(ctx.config(), at.epoch), std::move(snap));
   });

@@ -70,6 +70,21 @@ std::string tombstone() { return "T"; }
 bool is_tombstone(std::string_view stored) { return stored.empty() || stored[0] != 'V'; }
 std::string_view value_bytes(std::string_view stored) { return stored.substr(1); }
 
+std::string source_position(std::string_view at, std::string_view stamp) {
+  std::string out;
+  out.reserve(4 + at.size() + stamp.size());
+  put_be(out, at.size(), 4);
+  out.append(at);
+  out.append(stamp);
+  return out;
+}
+std::optional<SourcePosition> parse_source_position(std::string_view b) {
+  if (b.size() < 4) return std::nullopt;
+  const std::uint64_t length = get_be(b, 0, 4);
+  if (b.size() - 4 < length) return std::nullopt;
+  return SourcePosition{b.substr(4, length), b.substr(4 + length)};
+}
+
 std::string meta_key(std::string_view name) {
   std::string out(kMetaPrefix);
   out.append(name);

@@ -9,6 +9,11 @@
 // the tag. Value: 'V' value-bytes, or 'T' (a tombstone: the key was discarded at
 // that epoch). A (step, key) lives in partition partition_of(node, hash, P).
 //
+// A source partition's version (key: the partition's name) holds its position:
+//   at-length:u32 at stamp
+// `at` is what the partition's snapshot() said, `stamp` what the source's epochs need
+// besides (an event-time partition's watermark; empty for ingestion epochs).
+//
 // Metadata: 'M' name. In every partition, "durable" (tag:u64): the partition holds
 // every version up to that snapshot epoch. In partition 0 also "format" (kFormat),
 // "fingerprint" (the dataflow's description, text), "exec/" n:u32 (text: one line
@@ -57,6 +62,14 @@ std::string value(std::string_view bytes);
 std::string tombstone();
 bool is_tombstone(std::string_view stored);
 std::string_view value_bytes(std::string_view stored);  // precondition: !is_tombstone
+
+struct SourcePosition {
+  std::string_view at;
+  std::string_view stamp;
+};
+std::string source_position(std::string_view at, std::string_view stamp);
+// nullopt: malformed.
+std::optional<SourcePosition> parse_source_position(std::string_view bytes);
 
 std::string meta_key(std::string_view name);
 inline constexpr std::string_view kMetaPrefix = "M";

@@ -191,6 +191,13 @@ void SnapshotRun::report(std::uint32_t root, std::uint64_t request, std::optiona
   answer_if_ready();
 }
 
+void SnapshotRun::finish(std::uint32_t root, Epoch last) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  roots_.at(root).done = true;
+  floor_ = std::max(floor_, last);
+  answer_if_ready();
+}
+
 void SnapshotRun::announced(std::size_t from, std::vector<Epoch>& out) const {
   std::lock_guard<std::mutex> lock(mutex_);
   for (std::size_t i = from; i < announced_.size(); ++i) out.push_back(announced_[i]);
@@ -215,11 +222,16 @@ void SnapshotRun::answer_if_ready() {
   for (const Root& r : roots_) {
     if (!r.done && r.reported < request) return;
   }
+  if (answer_) answer_ = std::max(*answer_, floor_);
   if (answer_ && (announced_.empty() || *answer_ > announced_.back())) {
     announced_.push_back(*answer_);
     announced_count_.store(announced_.size(), std::memory_order_release);
   }
   answered_.store(request, std::memory_order_release);
+  if (request == savepoint_request_ && !announced_.empty()) {
+    savepoint_epoch_ = announced_.back();
+    wake_.notify_one();  // it may be committed already
+  }
   for (const Root& r : roots_) {
     if (!r.done) r.activator.activate();
   }
@@ -257,13 +269,30 @@ void SnapshotRun::stop(bool clean) {
   if (writer_.joinable()) writer_.join();
 }
 
+void SnapshotRun::request_savepoint(std::function<void(Epoch)> on_committed) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (on_savepoint_) return;
+    on_savepoint_ = std::move(on_committed);
+  }
+  wake_.notify_one();
+}
+
 void SnapshotRun::writer_loop() {
   std::unique_lock<std::mutex> lock(mutex_);
   auto next_ask = Clock::now() + options_.snapshot_interval;
-  while (!failed_) {
+  while (!failed_ && !savepoint_done_) {
     if (stopping_ && !clean_) break;
     commit_ready(lock);
-    if (stopping_ || failed_) break;  // clean: the workers had handed everything over
+    savepoint_if_committed(lock);
+    if (stopping_ || failed_ || savepoint_done_) break;  // clean: all handed over
+    if (on_savepoint_ && savepoint_request_ == 0) {
+      // The open request serves, or a new one now.
+      ask_roots();
+      savepoint_request_ = requested_.load(std::memory_order_relaxed);
+      if (savepoint_request_ == 0) savepoint_request_ = ~std::uint64_t{0};  // no root
+      answer_if_ready();
+    }
     if (Clock::now() >= next_ask) {
       ask_roots();
       next_ask = Clock::now() + options_.snapshot_interval;
@@ -308,6 +337,19 @@ bool SnapshotRun::commit_ready(std::unique_lock<std::mutex>& lock) {
   }
   committed_ = target;
   return true;
+}
+
+void SnapshotRun::savepoint_if_committed(std::unique_lock<std::mutex>& lock) {
+  if (!savepoint_epoch_ || !committed_ || *committed_ < *savepoint_epoch_ ||
+      *committed_ == layout::kComplete) {
+    return;
+  }
+  savepoint_done_ = true;
+  const Epoch at = *committed_;
+  auto call = on_savepoint_;
+  lock.unlock();
+  call(at);
+  lock.lock();
 }
 
 }  // namespace sluice::recovery

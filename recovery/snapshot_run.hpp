@@ -89,8 +89,14 @@ class SnapshotRun {
   std::uint64_t requested() const { return requested_.load(std::memory_order_acquire); }
   std::uint64_t answered() const { return answered_.load(std::memory_order_acquire); }
   // Root `root` answers `request` with its capability's epoch (nullopt: it holds none
-  // and never will again).
+  // and never will again). A root that reads partitions of its own reports the
+  // greatest epoch any of them reached (a finished one's too).
   void report(std::uint32_t root, std::uint64_t request, std::optional<Epoch> cap);
+  // Root `root` finished (it holds no capability and never will again) having written
+  // its positions at epochs up to `last`: every later snapshot epoch is at `last` or
+  // after, so that those positions are in it. (A snapshot epoch below them would need
+  // positions the root never wrote: it passed that epoch before it was announced.)
+  void finish(std::uint32_t root, Epoch last);
   // How many snapshot epochs were announced; appends those from index `from` on.
   std::size_t announced_count() const { return announced_count_.load(std::memory_order_acquire); }
   void announced(std::size_t from, std::vector<Epoch>& out) const;
@@ -103,6 +109,12 @@ class SnapshotRun {
   // Starts the writer thread (after every root enrolled). `on_error` is called from
   // it, once, with a writer failure.
   void start(std::function<void(std::exception_ptr)> on_error);
+  // A savepoint (a signal's clean stop): asks the roots at once (or takes the open
+  // request) and, once that snapshot epoch is committed, calls `on_committed` with it
+  // from the writer thread; the writer commits nothing after it. If the run finishes
+  // first (kComplete), it is never called.
+  void request_savepoint(std::function<void(Epoch)> on_committed);
+
   // Ends the run. clean: commits everything handed over first (the run's last
   // snapshot, or kComplete once every worker passed everything). Not clean: commits
   // nothing more. Joins the writer.
@@ -113,6 +125,7 @@ class SnapshotRun {
   void ask_roots();                      // writer thread, under mutex_
   void answer_if_ready();                // under mutex_
   bool commit_ready(std::unique_lock<std::mutex>& lock);  // writer thread
+  void savepoint_if_committed(std::unique_lock<std::mutex>& lock);  // writer thread
   void open_store();
 
   std::shared_ptr<Store> store_;
@@ -127,6 +140,12 @@ class SnapshotRun {
   bool stopping_ = false;
   bool clean_ = false;
   bool failed_ = false;
+  // The savepoint: wanted, the request it waits for (0: not asked yet), its epoch
+  // once answered, and whether it was committed (the writer stops then).
+  std::function<void(Epoch)> on_savepoint_;
+  std::uint64_t savepoint_request_ = 0;
+  std::optional<Epoch> savepoint_epoch_;
+  bool savepoint_done_ = false;
 
   // The agreement.
   struct Root {
@@ -138,6 +157,7 @@ class SnapshotRun {
   std::atomic<std::uint64_t> requested_{0};
   std::atomic<std::uint64_t> answered_{0};
   std::optional<Epoch> answer_;  // the greatest epoch reported to the open request
+  Epoch floor_ = 0;              // the greatest `last` of the finished roots
   std::vector<Epoch> announced_;
   std::atomic<std::size_t> announced_count_{0};
 

@@ -29,6 +29,7 @@
 #pragma once
 
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -82,7 +83,31 @@ class EventTimeStamp {
   struct Part {
     Watermark watermark;
     Epoch last_start = 0;  // epoch(watermark) when its last batch began: what may_read checks
+    Epoch last_max = 0;    // the latest epoch the last batch gave (0: it gave nothing)
+    Epoch skip_below = 0;  // resumed: records of earlier epochs are in the snapshot
   };
+  // Records may travel past the capability (source_driver.hpp: recovery re-reads
+  // them); a part's saved state is its watermark's largest time, in decimal ms ("" for
+  // none).
+  static constexpr bool kAhead = true;
+  std::string save(const Part& part) const {
+    const auto m = part.watermark.max_seen();
+    return m ? std::to_string(m->time_since_epoch().count()) : std::string();
+  }
+  void load(Part& part, std::string_view saved, Epoch first) const {
+    std::optional<EventTime> m;
+    if (!saved.empty()) {
+      std::int64_t ms = 0;
+      const auto [end, ec] = std::from_chars(saved.data(), saved.data() + saved.size(), ms);
+      if (ec != std::errc() || end != saved.data() + saved.size()) {
+        throw ConfigError("the recovery store's watermark '" + std::string(saved) +
+                          "' is malformed (a damaged store); use a new directory");
+      }
+      m = EventTime(Millis(ms));
+    }
+    part.watermark.resume(m);
+    part.skip_below = first;
+  }
   // A line source's lines reach time_of as views (io/detail/source_driver.hpp).
   static constexpr bool kLineViews = TimedOf<T, F>::kLineViews;
 
@@ -96,7 +121,11 @@ class EventTimeStamp {
   void emit(OutputHandle<Out>& output, const Capability& cap, Part& part, std::vector<R>& batch,
             const io::detail::PartContext&) {
     part.last_start = part.watermark.hold_epoch();
-    // Pass 1: every record stamped and made, in read order, with its epoch.
+    part.last_max = 0;
+    // Pass 1: every record stamped and made, in read order, with its epoch. A resumed
+    // part drops what the snapshot holds (records of epochs before skip_below: a
+    // record keeps the epoch it had, source_driver.hpp).
+    const Epoch skip = part.skip_below;
     staged_.clear();
     epochs_.clear();
     const Epoch floor = cap.epoch();
@@ -107,11 +136,16 @@ class EventTimeStamp {
         static_assert(std::is_same_v<R, T>);
         const EventTime t = sluice::detail::call_user(time_of_, record);
         s = part.watermark.stamp(t);
+        if (s.epoch < skip) [[unlikely]] return;
         staged_.emplace_back(std::move(record), t, s.late);
       } else {
         staged_.push_back(sluice::detail::call_user(time_of_, record));  // a by-value
         auto& t = timed_part(staged_.back());                            // parameter copies
         s = part.watermark.stamp(t.time);
+        if (s.epoch < skip) [[unlikely]] {
+          staged_.pop_back();
+          return;
+        }
         t.late = s.late;
       }
       const Epoch e = std::max(s.epoch, floor);
@@ -120,6 +154,7 @@ class EventTimeStamp {
       hi = std::max(hi, e);
     });
     if (staged_.empty()) return;
+    part.last_max = hi;
     if (lo == hi) {
       // The usual dense batch: one epoch, handed over whole; the next batch's room.
       const std::size_t n = staged_.size();

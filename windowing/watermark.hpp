@@ -51,6 +51,19 @@ class Watermark {
     return Stamp{last_epoch_, false};
   }
 
+  // The largest time read so far (none before the first record), and a watermark
+  // resumed from it (recovery): the same decisions follow as if it had read them.
+  std::optional<EventTime> max_seen() const {
+    if (!seen_) return std::nullopt;
+    return max_seen_;
+  }
+  void resume(std::optional<EventTime> max_seen) {
+    seen_ = max_seen.has_value();
+    max_seen_ = max_seen.value_or(EventTime{});
+    epoch_from_ = EventTime::max();  // the next stamp finds its epoch
+    epoch_until_ = EventTime::min();
+  }
+
   std::optional<EventTime> watermark() const {
     if (!seen_) return std::nullopt;
     return max_seen_ - max_delay_;

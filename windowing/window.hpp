@@ -51,6 +51,12 @@
 //   in ms (WindowMeta::id).
 // - A throw from the logic stops the run with the step, worker, epoch and the item or
 //   key.
+// Recovery (operators/detail/keyed_snapshots.hpp): with a recovery directory a key's
+// version is its open windows with their logics' snapshots; the operator then
+// applies input and closes windows in one epoch order (the windows due before an
+// input epoch close before it is applied), so that a snapshot at S holds every
+// window closed by S and no record after it. A resumed run restores the keys that
+// route to its worker and registers their windows' close epochs again.
 #pragma once
 
 #include <algorithm>
@@ -70,6 +76,7 @@
 #include <sluice/operators/detail/callable_traits.hpp>
 #include <sluice/operators/detail/each_item.hpp>
 #include <sluice/operators/detail/epoch_stash.hpp>
+#include <sluice/operators/detail/keyed_snapshots.hpp>
 #include <sluice/operators/detail/keyed_step.hpp>
 #include <sluice/operators/detail/serializable.hpp>
 #include <sluice/operators/keyed_state.hpp>
@@ -271,12 +278,15 @@ class WindowOp {
     OutputPort<std::pair<K, WindowMeta>> meta;
   };
 
-  WindowOp(Ports ports, EpochMap epochs, W windower, Build build)
+  WindowOp(OperatorContext& ctx, Ports ports, EpochMap epochs, W windower, Build build)
       : ports_(ports),
         epochs_(epochs),
         windower_(windower),
         build_(std::move(build)),
-        per_epoch_(epochs.length.count()) {}
+        per_epoch_(epochs.length.count()),
+        snaps_(ctx.enroll_snapshots()) {
+    if (snaps_.on()) resume(ctx);
+  }
 
   void operator()(OperatorContext& ctx) {
     auto down = ctx.output(ports_.down);
@@ -289,6 +299,11 @@ class WindowOp {
     stash_.run_keyed(
         ctx, ctx.input(ports_.in), state_, key_of,
         [&](const sluice::detail::Stashed& now) {
+          if (snaps_.on()) {
+            // Recovery: one epoch order for closing and applying (see the top).
+            close_passed(ctx, down, now.at);
+            snaps_.before(now.at, state_, snapshot_of());
+          }
           at.emplace(now);
           to_down.emplace(sluice::detail::session_at(down, now));
           to_late.emplace(sluice::detail::session_at(late, now));
@@ -305,6 +320,7 @@ class WindowOp {
           add(kv.first, hash, v, *to_down, *at);
         });
     close_passed(ctx, down);
+    if (snaps_.on()) snaps_.after(ctx.frontier(0), state_, snapshot_of());
   }
 
   State& state() { return state_; }
@@ -340,6 +356,21 @@ class WindowOp {
 
  private:
   static const K& key_of(const In& kv) { return kv.first; }
+  auto snapshot_of() const {
+    return [this](const Opens& opens) { return snapshot(opens); };
+  }
+  // Recovery: the committed windows of the keys routed here, each registered to close
+  // (under a capability at the resume epoch: no window of a snapshot closes before).
+  void resume(OperatorContext& ctx) {
+    state_.track_changes();
+    Capability at = ctx.take_initial_capability();
+    at.downgrade(snaps_.handle().first_epoch());
+    snaps_.restore<K, WindowsSnapshot<S>>(
+        ctx, [&](K key, std::uint64_t hash, WindowsSnapshot<S> snap) {
+          auto it = state_.find_or_make(key, hash, [&] { return restore(std::move(snap)); });
+          for (const Open& o : State::value(it)) close_later(hash, close_epoch(o), at);
+        });
+  }
   // epochs_.epoch_of(end - 1), without a division (a new window per record, sliding).
   Epoch close_of(const Window& w) const {
     const std::int64_t last = (w.end - Millis(1)).time_since_epoch().count();
@@ -534,17 +565,21 @@ class WindowOp {
   // Closes the windows whose close epoch the input frontier has passed (all of them
   // at end of input), in epoch order, each epoch's output under closing_cap_ (at the
   // least of them), which then moves once, to the least epoch still waiting.
-  void close_passed(OperatorContext& ctx, OutputHandle<Down>& down) {
+  // `before`: only those closing before that epoch (one the input frontier has reached).
+  void close_passed(OperatorContext& ctx, OutputHandle<Down>& down,
+                    Epoch before = recovery::layout::kComplete) {
     const Frontier& frontier = ctx.frontier(0);
-    if (closing_.empty()) return;
+    if (closing_.empty() || closing_.begin()->first >= before) return;
     auto meta = ctx.output(ports_.meta);
     const bool metas = meta.connected();
     bool closed = false;
-    while (!closing_.empty() && (frontier.empty() || closing_.begin()->first < frontier.least())) {
+    while (!closing_.empty() && closing_.begin()->first < before &&
+           (frontier.empty() || closing_.begin()->first < frontier.least())) {
       if (last_closing_ == &closing_.begin()->second) last_closing_ = nullptr;
       auto node = closing_.extract(closing_.begin());
       const Epoch epoch = node.key();
       closed = true;
+      if (snaps_.on()) snaps_.before(epoch, state_, snapshot_of());
       auto to_down = down.session(closing_cap_, epoch);
       auto to_meta = meta.session(closing_cap_, epoch);
       ctx.at_epoch(epoch, [&] {
@@ -637,6 +672,7 @@ class WindowOp {
   std::vector<std::pair<std::size_t, std::size_t>> runs_;
   Epoch last_close_ = 0;
   FloorDivider per_epoch_;  // by the epoch length
+  sluice::detail::KeyedSnapshots snaps_;
 };
 
 }  // namespace detail
@@ -665,7 +701,7 @@ WindowStreams<K, V, O> window(std::string id, const Stream<std::pair<K, Timed<V>
   auto [meta_port, meta] = b.template add_output<std::pair<K, WindowMeta>>();
   typename Op::Ports ports{in, down_port, late_port, meta_port};
   b.build([ports, clock, windower, builder](OperatorContext& ctx) {
-    return Op(ports, clock.epochs(ctx.config()), windower, builder);
+    return Op(ctx, ports, clock.epochs(ctx.config()), windower, builder);
   });
   return {down, late, meta};
 }

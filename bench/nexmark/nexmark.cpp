@@ -3,10 +3,14 @@
 //
 //   build/bench/nexmark --query qN --events N [-w W] [--baseline] [--output PATH]
 //                       [--dump-events PATH] [--rate R] [--epoch-ms E] [--seed S]
-//                       [--max-lead L]
+//                       [--max-lead L] [--source-parts P] [-r DIR [-s T] [-b T]]
 //
 // --output writes the query's result rows (rows.hpp), --dump-events the generated
-// events (generator.hpp), one per line. The JSON line has query, engine, events,
+// events (generator.hpp), one per line. On sluice, --output is a FileSink step: with a
+// recovery directory (-r) a killed run resumes and the file ends as an uninterrupted
+// run's (its JSON line then counts the rows of the last execution only). The
+// generator has --source-parts partitions: by default one per worker, and 32 with -r
+// (a resumed run may have another -w; more than 32 workers leave some without one). The JSON line has query, engine, events,
 // workers, seconds, events_per_second, rows, checksum (the sum of the rows' hashes:
 // equal for sluice and the baseline) and peak_rss_mb. Exit codes: 0, 1 for a failed
 // run (the error on stderr), 2 for a usage error.
@@ -29,6 +33,10 @@
 namespace {
 
 using namespace sluice::nexmark;
+
+// The generator's partitions with a recovery directory: fixed, so that a run resumes
+// at any -w.
+constexpr std::uint32_t kRecoveryParts = 32;
 
 double peak_rss_mb() {
   rusage usage{};
@@ -90,6 +98,10 @@ int main(int argc, char** argv) {
   sluice::add_integer_option(app, "--seed", gen.seed,
                              "0: Beam's event stream; else a different one")
       ->capture_default_str();
+  std::uint32_t source_parts = 0;
+  sluice::add_integer_option(app, "--source-parts", source_parts,
+                             "the generator's partitions (default: one per worker; 32 with -r)",
+                             std::uint32_t{1}, std::uint32_t{4096});
   if (int code = cli.parse(argc, argv); code >= 0) return code;
   if (query.empty() && dump.empty()) {
     std::fprintf(stderr, "error: give --query (and/or --dump-events)\n");
@@ -118,12 +130,16 @@ int main(int argc, char** argv) {
     } else {
       sluice::window::EventClock clock{sluice::window::Millis(epoch_ms), sluice::window::Millis(0)};
       clock.max_lead = max_lead < 0 ? std::nullopt : std::optional<sluice::Epoch>(max_lead);
-      SluiceRun run = run_sluice(query, gen, config, clock, !output.empty());
+      SluiceOutput out;
+      out.file = output;
+      out.source_parts = source_parts != 0                 ? source_parts
+                         : !config.recovery_dir.empty() ? kRecoveryParts
+                                                        : 0;
+      SluiceRun run = run_sluice(query, gen, config, clock, out);
       rows = run.rows;
-      lines = std::move(run.lines);
     }
     const double seconds = watch.seconds();
-    if (!output.empty()) {
+    if (baseline && !output.empty()) {
       write_lines(output, [&](auto&& put) {
         for (const std::string& l : lines) put(l);
       });
@@ -140,6 +156,9 @@ int main(int argc, char** argv) {
         .add("checksum", rows.checksum)
         .add("peak_rss_mb", peak_rss_mb())
         .print();
+  } catch (const sluice::Interrupted& e) {
+    std::fprintf(stderr, "sluice: %s\n", e.what());
+    return 128 + e.signal();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;

@@ -8,6 +8,11 @@
 // q9), winning_bids's split and local_winners (q4, q9), top_of_batch (q7) and
 // count_spans_of_batch (q11).
 //
+// Recovery (-r): local_winners keeps state across epochs and snapshots it; the other
+// custom operators keep only state of epochs the frontier has not passed (or of one
+// batch), which a snapshot never holds: a resumed run makes it again from the input
+// the sources read again.
+//
 // Time: every event's time is its date_time; epochs are `clock.epoch_length` of event
 // time and max_delay is 0 (each partition's events are in time order, see
 // source.hpp), so nothing is late. Windows are aligned to the Unix epoch.
@@ -77,7 +82,8 @@ struct Input {
   template <class F>
   auto bids(F f) const {
     auto table =
-        std::make_shared<BidSource>(source->config(), kBids, source->min_parts(), source->batch());
+        std::make_shared<BidSource>(source->config(), kBids, source->min_parts(), source->batch(),
+                                    source->fixed_parts());
     return window::event_time_input(flow, "bids", std::move(table), clock, std::move(f));
   }
 };
@@ -262,9 +268,27 @@ inline std::pair<Stream<Timed<AuctionTerms>>, Stream<Timed<Bid>>> split_auctions
   return {auctions, bids};
 }
 
+// An auction's state in local_winners (a local class may not have the member template
+// cereal needs).
+struct AuctionState {
+  std::optional<AuctionTerms> auction;
+  std::optional<Bid> best;
+  std::vector<std::pair<Epoch, Bid>> early;  // bids that arrived before their auction
+  template <class Archive>
+  void serialize(Archive& a) {
+    a(auction, best, early);
+  }
+};
+
 // Per worker, each auction's best bid among the bids this worker read (auctions come
 // to every worker; bids stay where they were read, so a hot auction's bids are not
 // all on one worker): (auction id, winner) at the epoch the auction closes.
+//
+// Recovery: the state (per auction: its terms, best bid and early bids) is a
+// KeyedState, snapshotted as the built-in keyed operators do (keyed_snapshots.hpp).
+// For that, input is applied in epoch order across both inputs: an epoch once both
+// input frontiers have reached it, and an auction's check (its close, or its early
+// bids' expiry) at epoch x before any input of a later epoch.
 inline Stream<std::pair<std::int64_t, WinningBid>> local_winners(
     const std::string& id, const Stream<Timed<AuctionTerms>>& auctions,
     const Stream<Timed<Bid>>& bids, EventClock clock) {
@@ -273,77 +297,135 @@ inline Stream<std::pair<std::int64_t, WinningBid>> local_winners(
   auto bids_in = b.add_input(bids);
   auto [out, winners] = b.add_output<std::pair<std::int64_t, WinningBid>>();
   b.build([auctions_in, bids_in, out, clock](OperatorContext& ctx) {
-    struct State {
-      std::optional<AuctionTerms> auction;
-      std::optional<Bid> best;
-      std::vector<std::pair<Epoch, Bid>> early;  // bids that arrived before their auction
+    using State = AuctionState;
+    using Open = KeyedState<std::int64_t, State>;
+    struct Pending {
+      std::vector<AuctionTerms> auctions;
+      std::vector<Bid> bids;
     };
     struct Op {
       window::EpochMap epochs;
-      std::unordered_map<std::int64_t, State> open;
+      Open open;
+      std::map<Epoch, Pending> pending;  // input not applied yet, by epoch
       // Auctions to look at once the frontier passes an epoch: those that close at it,
       // and those with early bids from it (those bids are dropped then if their auction
       // is still unknown: it comes later, so after every such bid; early bids of later
       // epochs stay, as their auction may still come before them).
       std::map<Epoch, std::vector<std::int64_t>> due;
+      Capability held;  // at the least epoch of pending and due
+      sluice::detail::KeyedSnapshots snaps;
 
-      void check_at(OperatorContext& c, const Capability& cap, Epoch e, std::int64_t auction) {
-        auto [it, fresh] = due.try_emplace(e);
-        if (fresh) c.notify_at(cap.delayed(e));
-        it->second.push_back(auction);
+      void hold(Capability cap) {
+        if (!held || cap.epoch() < held.epoch()) held = std::move(cap);
+      }
+      void check_at(Epoch e, std::int64_t auction) {
+        auto& keys = due[e];
+        if (keys.empty() || keys.back() != auction) keys.push_back(auction);
       }
       void offer(State& s, const Bid& bid) const {
         const AuctionTerms& a = *s.auction;
         if (bid.date_time < a.date_time || a.expires < bid.date_time) return;
         if (!s.best || better_bid(bid, *s.best)) s.best = bid;
       }
+      State& at(std::int64_t key) {
+        auto it = open.find_or_make(key, hash_key(key), [] { return State{}; });
+        open.changed(it);
+        return Open::value(it);
+      }
+      void apply(Epoch e, Pending& p) {
+        for (const AuctionTerms& a : p.auctions) {
+          State& s = at(a.id);
+          s.auction = a;
+          for (const auto& [epoch, bid] : s.early) offer(s, bid);
+          s.early = {};
+          check_at(epochs.epoch_of(at_ms(a.expires)), a.id);
+        }
+        for (const Bid& bid : p.bids) {
+          State& s = at(bid.auction);
+          if (s.auction) {
+            offer(s, bid);
+          } else {
+            s.early.emplace_back(e, bid);
+            check_at(e, bid.auction);
+          }
+        }
+      }
+      void check(Epoch x, std::vector<std::int64_t>& keys, Session<std::pair<std::int64_t, WinningBid>>& session) {
+        for (std::int64_t key : keys) {
+          auto it = open.find(key);
+          if (it == open.end()) continue;
+          State& s = Open::value(it);
+          if (!s.auction) {  // drop the early bids whose auction can no longer count them
+            std::erase_if(s.early, [&](const auto& e) { return e.first <= x; });
+            if (s.early.empty()) {
+              open.erase(it);
+            } else {
+              open.changed(it);
+            }
+          } else if (epochs.epoch_of(at_ms(s.auction->expires)) == x) {
+            if (s.best) session.give(std::pair(key, WinningBid{s.auction->category, *s.best}));
+            open.erase(it);
+          }
+        }
+      }
     };
-    Op op{clock.epochs(ctx.config()), {}, {}};
+    Op op{clock.epochs(ctx.config()), {}, {}, {}, {}, sluice::detail::KeyedSnapshots(ctx.enroll_snapshots())};
+    if (op.snaps.on()) {
+      op.open.track_changes();
+      Capability at = ctx.take_initial_capability();
+      at.downgrade(op.snaps.handle().first_epoch());
+      op.snaps.restore<std::int64_t, State>(ctx, [&](std::int64_t key, std::uint64_t hash, State s) {
+        if (s.auction) op.check_at(std::max(at.epoch(), op.epochs.epoch_of(at_ms(s.auction->expires))), key);
+        for (const auto& e : s.early) op.check_at(std::max(at.epoch(), e.first), key);
+        op.open.find_or_make(key, hash, [&] { return std::move(s); });
+      });
+      if (!op.due.empty()) op.held = std::move(at);
+    }
     return [auctions_in, bids_in, out, op = std::move(op)](OperatorContext& ctx) mutable {
       ctx.input(auctions_in).for_each([&](InputBatch<Timed<AuctionTerms>>& batch) {
-        const Capability cap = batch.retain();
-        for (const Timed<AuctionTerms>& t : batch.items()) {
-          const std::int64_t key = t.value.id;
-          State& s = op.open[key];
-          s.auction = t.value;
-          for (const auto& [epoch, e] : s.early) op.offer(s, e);
-          s.early = {};
-          op.check_at(ctx, cap, op.epochs.epoch_of(at_ms(s.auction->expires)), key);
-        }
+        op.hold(batch.retain());
+        auto& to = op.pending[batch.epoch()].auctions;
+        for (const Timed<AuctionTerms>& t : batch.items()) to.push_back(t.value);
       });
       ctx.input(bids_in).for_each([&](InputBatch<Timed<Bid>>& batch) {
-        const Capability cap = batch.retain();
-        for (const Timed<Bid>& t : batch.items()) {
-          const std::int64_t key = t.value.auction;
-          State& s = op.open[key];
-          if (s.auction) {
-            op.offer(s, t.value);
-          } else {
-            // A repeated (epoch, auction) entry in `due` is harmless.
-            if (s.early.empty() || s.early.back().first != batch.epoch()) {
-              op.check_at(ctx, cap, batch.epoch(), key);
-            }
-            s.early.emplace_back(batch.epoch(), t.value);
-          }
-        }
+        op.hold(batch.retain());
+        auto& to = op.pending[batch.epoch()].bids;
+        for (const Timed<Bid>& t : batch.items()) to.push_back(t.value);
       });
-      ctx.for_each_notification([&](Capability& cap) {
-        auto node = op.due.extract(cap.epoch());
-        if (node.empty()) return;
-        auto session = ctx.output(out).session(cap);
-        for (std::int64_t key : node.mapped()) {
-          auto it = op.open.find(key);
-          if (it == op.open.end()) continue;
-          State& s = it->second;
-          if (!s.auction) {  // drop the early bids whose auction can no longer count them
-            std::erase_if(s.early, [&](const auto& e) { return e.first <= cap.epoch(); });
-            if (s.early.empty()) op.open.erase(it);
-          } else if (op.epochs.epoch_of(at_ms(s.auction->expires)) == cap.epoch()) {
-            if (s.best) session.give(std::pair(key, WinningBid{s.auction->category, *s.best}));
-            op.open.erase(it);
-          }
+      // The least input frontier: epochs before it are complete on both inputs.
+      const Frontier& fa = ctx.frontier(0);
+      const Frontier& fb = ctx.frontier(1);
+      const Frontier& least = fa.empty() ? fb : fb.empty() ? fa : fa.least() <= fb.least() ? fa : fb;
+      const Epoch reached = least.empty() ? ~Epoch{0} : least.least();
+      auto output = ctx.output(out);
+      auto snapshot_of = [](const State& s) -> const State& { return s; };
+      for (;;) {
+        const bool apply = !op.pending.empty() && op.pending.begin()->first <= reached &&
+                           (op.due.empty() || op.pending.begin()->first <= op.due.begin()->first);
+        const bool check = !apply && !op.due.empty() && (least.empty() || op.due.begin()->first < reached);
+        if (!apply && !check) break;
+        const Epoch x = apply ? op.pending.begin()->first : op.due.begin()->first;
+        if (op.snaps.on()) op.snaps.before(x, op.open, snapshot_of);
+        if (apply) {
+          auto node = op.pending.extract(op.pending.begin());
+          op.apply(x, node.mapped());
+        } else {
+          auto node = op.due.extract(op.due.begin());
+          auto session = output.session(op.held, x);
+          op.check(x, node.mapped(), session);
         }
-      });
+      }
+      if (op.held) {
+        Epoch next = ~Epoch{0};
+        if (!op.pending.empty()) next = op.pending.begin()->first;
+        if (!op.due.empty()) next = std::min(next, op.due.begin()->first);
+        if (next == ~Epoch{0}) {
+          op.held.drop();
+        } else if (next > op.held.epoch()) {
+          op.held.downgrade(next);
+        }
+      }
+      if (op.snaps.on()) op.snaps.after(least, op.open, snapshot_of);
     };
   });
   return winners;

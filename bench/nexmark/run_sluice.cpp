@@ -29,19 +29,36 @@ void tally(const std::string& id, const Stream<Row>& rows, std::shared_ptr<std::
   });
 }
 
+// The rows as lines (rows.hpp) into a FileSink.
+template <class Row>
+void to_file(const Stream<Row>& rows, const std::string& path) {
+  auto lines = op::map("lines", rows, [](const Row& r) {
+    std::string line;
+    append_row(line, r);
+    return line;
+  });
+  op::output("file", lines, io::FileSink<std::string>(path));
+}
+
 }  // namespace
 
 SluiceRun run_sluice(const std::string& query, const GeneratorConfig& generator,
-                     const RunConfig& config, const EventClock& clock, bool keep_lines) {
+                     const RunConfig& config, const EventClock& clock,
+                     const SluiceOutput& output) {
+  const bool keep_lines = output.keep_lines;
   if (!known_query(query)) {
     throw ConfigError("unknown query '" + query + "' (known: q0 q1 q2 q3 q4 q5 q7 q8 q9 q11)");
   }
   clock.validate();
   auto slots = std::make_shared<std::vector<Slot>>(config.workers);
   Dataflow flow("nexmark_" + query);
-  auto source = std::make_shared<NexmarkSource>(generator, kinds_read_by(query));
+  auto source = std::make_shared<NexmarkSource>(generator, kinds_read_by(query), 1, 1024,
+                                                output.source_parts);
   const Input in{flow, source, clock};
-  const auto sink = [&](const auto& rows) { tally("tally", rows, slots, keep_lines); };
+  const auto sink = [&](const auto& rows) {
+    tally("tally", rows, slots, keep_lines);
+    if (!output.file.empty()) to_file(rows, output.file);
+  };
   if (query == "q0") sink(q0(in));
   if (query == "q1") sink(q1(in));
   if (query == "q2") sink(q2(in));

@@ -70,17 +70,18 @@ std::uint64_t parse_u64(const std::string& s, const std::string& what) {
 
 template <class T>
 GeneratorSource<T>::GeneratorSource(GeneratorConfig config, unsigned kinds, std::uint32_t min_parts,
-                                    std::size_t batch)
+                                    std::size_t batch, std::uint32_t fixed_parts)
     : config_(config),
       kinds_(std::is_same_v<T, Bid> ? unsigned{kBids} : kinds),
       min_parts_(std::max<std::uint32_t>(min_parts, 1)),
-      batch_(std::max<std::size_t>(batch, 1)) {
+      batch_(std::max<std::size_t>(batch, 1)),
+      fixed_parts_(fixed_parts) {
   config_.validate();
 }
 
 template <class T>
 std::vector<std::string> GeneratorSource<T>::list_parts(std::uint32_t workers) {
-  const std::uint32_t parts = std::max(workers, min_parts_);
+  const std::uint32_t parts = fixed_parts_ != 0 ? fixed_parts_ : std::max(workers, min_parts_);
   std::vector<std::string> names;
   for (std::uint32_t p = 0; p < parts; ++p) names.push_back(part_name(p, parts));
   return names;

@@ -28,6 +28,13 @@
 //     // (T = std::string): a partition that is LineViews (line_views.hpp) is then
 //     // read as views into its buffer, each line copied only if the stamp keeps it.
 //     static constexpr bool kLineViews;
+//     // Optional (event-time epochs): true when emit may give records epochs past the
+//     // capability's; then Part has `Epoch last_max` (the latest epoch the last emit
+//     // gave, 0 if it gave nothing), and for recovery:
+//     static constexpr bool kAhead;
+//     std::string save(const Part&) const;                 // what epochs depend on
+//     void load(Part&, std::string_view saved, Epoch first);  // resume: and drop records
+//                                                          // of epochs before `first`
 //   };
 //
 // Recovery (sluice/recovery/snapshot_run.hpp): every source step instance is a root
@@ -37,10 +44,21 @@
 // position (snapshot()) of every partition that emitted since the last write, and
 // the final position of a partition it finished; a stateless partition (a
 // DynamicSource's) has no position and is not resumed.
+//
+// Event-time epochs (Stamp::kAhead): a batch may hold records of epochs past the
+// capability, which a snapshot at S must not include when they are past S. The
+// driver keeps, per partition, where it was (its position and the Stamp's part state)
+// before each batch that went past the capability, until the capability passes that
+// batch's latest epoch; the position written is the earliest such batch's (or the
+// current one). A resumed part re-reads from there with the Stamp's state restored,
+// so every record gets the epoch it had, and those of epochs up to the committed one
+// (already in the snapshot) are dropped. Memory: one entry per batch ahead of the
+// capability (alignment, clock.max_lead, bounds how far a part runs ahead).
 #pragma once
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -99,6 +117,15 @@ struct OpenPart {
   std::string name;
   std::unique_ptr<StatelessSourcePartition<T>> part;
   std::optional<std::chrono::system_clock::time_point> awake;  // not before this
+  std::optional<std::string> stamp_state;  // resumed: the Stamp's saved part state
+};
+
+// Where a partition was before one of its batches (Stamp::kAhead), and that batch's
+// latest epoch.
+struct Before {
+  std::string at;     // the partition's snapshot()
+  std::string stamp;  // the Stamp's save()
+  Epoch max;
 };
 
 // Ingestion epochs: every batch at the capability's epoch, which follows the clock.
@@ -167,6 +194,13 @@ class SourceDriver {
       return false;
     }
   }();
+  static constexpr bool kAhead = [] {
+    if constexpr (requires { Stamp::kAhead; }) {
+      return Stamp::kAhead;
+    } else {
+      return false;
+    }
+  }();
 
  public:
   // Holds a capability at `first` while any of `parts` is unfinished.
@@ -179,7 +213,15 @@ class SourceDriver {
       LineViews* views = nullptr;
       if constexpr (kViews) views = dynamic_cast<LineViews*>(p.part.get());
       auto* stateful = dynamic_cast<SourcePartition<T>*>(p.part.get());
-      parts_.push_back(Reading{std::move(p), stamp_.make_part(), views, stateful});
+      Reading r{std::move(p), stamp_.make_part(), views, stateful, false, {}, {}, {}};
+      if constexpr (kAhead) {
+        if (r.open.stamp_state) stamp_.load(r.stamp, *r.open.stamp_state, first);
+        if (snap_.on() && stateful != nullptr) {
+          r.at = stateful->snapshot();
+          r.at_stamp = stamp_.save(r.stamp);
+        }
+      }
+      parts_.push_back(std::move(r));
     }
     run_ = ctx.snapshot_run();
     if (run_) root_ = run_->enroll_root(ctx.activator());
@@ -224,7 +266,7 @@ class SourceDriver {
       if (holding_) return;
       if (snap_.on()) write_positions();
       cap_.drop();
-      if (run_) run_->report(root_, seen_, std::nullopt);
+      if (run_) run_->finish(root_, dirty_at_);
       snap_.passed(recovery::layout::kComplete);
       return;
     }
@@ -246,6 +288,17 @@ class SourceDriver {
     LineViews* views;             // the part read as views (kViews), or null
     SourcePartition<T>* stateful;  // the part, if it has a position; else null
     bool emitted = false;          // since its position was last written
+    // kAhead with recovery on: where the part is (after its last batch), and where it
+    // was before each batch still ahead of the capability, oldest first.
+    std::string at, at_stamp;
+    std::deque<Before> ahead;
+  };
+  // A part that finished: its final position, written once the capability has passed
+  // every batch of it that was ahead (until then, the earliest of those).
+  struct Finished {
+    std::string name;
+    std::string at, at_stamp;
+    std::deque<Before> ahead;
   };
 
   // The agreement: answers a new request with the capability's epoch; holds it (see
@@ -268,20 +321,46 @@ class SourceDriver {
     if (holding_ || to <= cap_.epoch()) return;
     if (snap_.on() && dirty_ && snap_.crossing(dirty_at_, to)) write_positions();
     cap_.downgrade(to);
+    if constexpr (kAhead) {
+      // Every later snapshot epoch is at `to` or after: batches up to it are whole
+      // in it.
+      for (Reading& r : parts_) prune(r.ahead, to);
+      for (Finished& f : finished_) prune(f.ahead, to);
+    }
+  }
+  static void prune(std::deque<Before>& ahead, Epoch to) {
+    while (!ahead.empty() && ahead.front().max <= to) ahead.pop_front();
+  }
+  void put_position(const std::string& name, std::string_view at, std::string_view stamp) {
+    snap_.put(hash_key(name), name, dirty_at_, recovery::layout::source_position(at, stamp));
   }
   void write_positions() {
     for (Reading& r : parts_) {
       if (!r.emitted || r.stateful == nullptr || !r.open.part) continue;
       r.emitted = false;
-      const std::string& name = r.open.name;
-      const std::string state = r.stateful->snapshot();
-      snap_.put(hash_key(name), name, dirty_at_, state);
+      if constexpr (kAhead) {
+        if (!r.ahead.empty()) {
+          put_position(r.open.name, r.ahead.front().at, r.ahead.front().stamp);
+          r.emitted = true;  // written again at the next snapshot, nearer
+        } else {
+          put_position(r.open.name, r.at, r.at_stamp);
+        }
+      } else {
+        put_position(r.open.name, r.stateful->snapshot(), {});
+      }
     }
-    for (const auto& [name, state] : finished_) {
-      snap_.put(hash_key(name), name, dirty_at_, state);
+    bool waiting = false;
+    for (const Finished& f : finished_) {
+      if (f.ahead.empty()) {
+        put_position(f.name, f.at, f.at_stamp);
+      } else {
+        put_position(f.name, f.ahead.front().at, f.ahead.front().stamp);
+        waiting = true;
+      }
     }
-    finished_.clear();
-    dirty_ = false;
+    std::erase_if(finished_, [](const Finished& f) { return f.ahead.empty(); });
+    dirty_ = waiting || std::any_of(parts_.begin(), parts_.end(),
+                                    [](const Reading& r) { return r.emitted; });
   }
 
   // One batch of `r`; false (and its part closed and released) once exhausted. The
@@ -304,6 +383,11 @@ class SourceDriver {
           rethrow_located(where, e, *p.part);
         }
       });
+      if constexpr (kAhead) {
+        if (snap_.on() && r.stateful != nullptr && r.stamp.last_max > cap_.epoch()) {
+          r.ahead.push_back(Before{r.at, r.at_stamp, r.stamp.last_max});
+        }
+      }
     };
     bool more;
     if (kViews && r.views != nullptr) {
@@ -313,11 +397,20 @@ class SourceDriver {
       more = in_part(where, [&] { return p.part->refill_batch(batch_); });
       emit(batch_);
     }
+    if constexpr (kAhead) {
+      if (snap_.on() && r.stateful != nullptr && more) {
+        r.at = in_part(where, [&] { return r.stateful->snapshot(); });
+        r.at_stamp = stamp_.save(r.stamp);
+      }
+    }
     if (!more) {
       if (snap_.on() && r.stateful != nullptr) {
         // Its final position, so that a resumed run does not read it again.
         std::string state = in_part(where, [&] { return r.stateful->snapshot(); });
-        finished_.emplace_back(p.name, std::move(state));
+        std::string stamp;
+        if constexpr (kAhead) stamp = stamp_.save(r.stamp);
+        finished_.push_back(Finished{p.name, std::move(state), std::move(stamp),
+                                     std::move(r.ahead)});
         dirty_ = true;
         dirty_at_ = cap_.epoch();
       }
@@ -343,7 +436,7 @@ class SourceDriver {
   bool holding_ = false;
   bool dirty_ = false;  // positions moved since written, at epochs up to dirty_at_
   Epoch dirty_at_ = 0;
-  std::vector<std::pair<std::string, std::string>> finished_;  // parts closed since
+  std::vector<Finished> finished_;  // parts closed, not yet written for good
   std::vector<T> batch_;
   std::vector<std::string_view> views_;  // the batch, read as views (kViews)
 };

@@ -41,6 +41,7 @@
 
 #include <sluice/operators/detail/each_item.hpp>
 #include <sluice/operators/detail/epoch_stash.hpp>
+#include <sluice/operators/detail/keyed_snapshots.hpp>
 #include <sluice/operators/detail/serializable.hpp>
 #include <sluice/operators/emitter.hpp>
 #include <sluice/operators/keyed_state.hpp>
@@ -117,8 +118,8 @@ class KeyedLogic {
   KeyedLogic(OperatorContext& ctx, InputPort<In> in, OutputPort<Out> out, Policy policy)
       : in_(in), out_(out), policy_(std::move(policy)) {
     if constexpr (kHold) held_ = ctx.take_initial_capability();
-    snap_ = ctx.enroll_snapshots();
-    if (snap_.on()) {
+    snaps_ = KeyedSnapshots(ctx.enroll_snapshots());
+    if (snaps_.on()) {
       state_.track_changes();
       restore(ctx);
     }
@@ -131,7 +132,7 @@ class KeyedLogic {
     stash_.run_keyed(
         ctx, ctx.input(in_), state_, [](const In& kv) -> const K& { return kv.first; },
         [&](const Stashed& at) {
-          if (snap_.on()) before_epoch(at.epoch());
+          if (snaps_.on()) before_epoch(at.epoch());
           session.emplace(session_at(output, at));
           if (session->epoch() > last_) last_ = session->epoch();
         },
@@ -148,46 +149,19 @@ class KeyedLogic {
         follow_frontier(ctx, output);
       }
     }
-    if (snap_.on()) {
-      const Frontier& frontier = ctx.frontier(0);
-      const Epoch to = frontier.empty() ? recovery::layout::kComplete : frontier.least();
-      if (dirty_ && (to == recovery::layout::kComplete || snap_.crossing(dirty_at_, to))) {
-        write_changes();
-      }
-      snap_.passed(to);
-    }
+    if (snaps_.on()) snaps_.after(ctx.frontier(0), state_, snapshot_of());
   }
 
   State& state() { return state_; }
 
  private:
-  // Recovery: changes made from here on reflect epoch e; those made before it are
-  // written first if a snapshot epoch lies between.
-  void before_epoch(Epoch e) {
-    if (dirty_ && e != dirty_at_ && snap_.crossing(dirty_at_, e)) write_changes();
-    dirty_ = true;
-    dirty_at_ = std::max(dirty_at_, e);
-  }
-  void write_changes() {
-    state_.for_each_change([&](const K& key, std::uint64_t hash, const Slot* slot) {
-      key_bytes_.clear();
-      append_bytes(key_bytes_, key);
-      if (slot == nullptr) {
-        snap_.erase(hash, key_bytes_, dirty_at_);
-      } else {
-        value_bytes_.clear();
-        append_bytes(value_bytes_, policy_.snapshot(slot->value));
-        snap_.put(hash, key_bytes_, dirty_at_, value_bytes_);
-      }
-    });
-    dirty_ = false;
+  // Recovery: changes made from here on reflect epoch e (keyed_snapshots.hpp).
+  void before_epoch(Epoch e) { snaps_.before(e, state_, snapshot_of()); }
+  auto snapshot_of() {
+    return [this](const Slot& slot) { return policy_.snapshot(slot.value); };
   }
   void restore(OperatorContext& ctx) {
-    dirty_at_ = snap_.first_epoch();
-    snap_.restore(ctx.workers(), [&](std::uint64_t hash, std::string_view kb,
-                                     std::string_view vb) {
-      K key = from_bytes<K>(kb, "a key of the recovery store");
-      auto snapshot = from_bytes<Snapshot>(vb, "a key's state in the recovery store");
+    snaps_.restore<K, Snapshot>(ctx, [&](K key, std::uint64_t hash, Snapshot snapshot) {
       auto it = state_.find_or_make(key, hash, [&] {
         if constexpr (requires { policy_.restore(key, std::optional<Snapshot>()); }) {
           return Slot{policy_.restore(key, std::optional<Snapshot>(std::move(snapshot))), {}};
@@ -230,7 +204,7 @@ class KeyedLogic {
       auto it = state_.find(t.key);
       if (it == state_.end() || State::value(it).wake != t.when) continue;  // superseded
       State::value(it).wake.reset();
-      if (snap_.on()) before_epoch(held_.epoch());
+      if (snaps_.on()) before_epoch(held_.epoch());
       auto session = output.session(held_);
       Emitter<K, U> emit(session, it->first);
       ctx.at_epoch(held_.epoch(), [&] {
@@ -253,7 +227,7 @@ class KeyedLogic {
     // End of input: the stash is empty (nothing can be ahead of an empty frontier).
     if (last_ > held_.epoch()) held_.downgrade(last_);
     if constexpr (kEof) {
-      if (snap_.on()) before_epoch(held_.epoch());
+      if (snaps_.on()) before_epoch(held_.epoch());
       auto session = output.session(held_);
       ctx.at_epoch(held_.epoch(), [&] {
         state_.erase_if([&](iterator it) {
@@ -276,10 +250,7 @@ class KeyedLogic {
   EpochStash<In> stash_;
   Capability held_;
   Epoch last_ = 0;
-  recovery::StepSnapshots snap_;
-  bool dirty_ = false;  // changes (maybe) not written yet, reflecting epochs up to dirty_at_
-  Epoch dirty_at_ = 0;
-  std::string key_bytes_, value_bytes_;
+  KeyedSnapshots snaps_;
   [[no_unique_address]] std::conditional_t<
       kTimers, std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>>, NoWake>
       timers_;

@@ -189,10 +189,15 @@ expect_first_line() {
 }
 # worker_of FILE LINE W: the worker reading line LINE of FILE split W ways by FileSource
 # (part k, on worker k, holds the lines that start in bytes [k*S/W, (k+1)*S/W)).
+# The worker reading line $2 of file $1 at -w $3: FileSource splits a file by size (one
+# part per started MiB, at most 32), part k on worker k % W.
 worker_of() {
   offset=$(head -n $(($2 - 1)) "$1" | wc -c) size=$(wc -c <"$1") k=0
-  while [ $k -lt $(($3 - 1)) ] && [ $(((k + 1) * size / $3)) -le "$offset" ]; do k=$((k + 1)); done
-  echo $k
+  parts=$(((size + 1048575) / 1048576))
+  [ "$parts" -lt 1 ] && parts=1
+  [ "$parts" -gt 32 ] && parts=32
+  while [ $k -lt $((parts - 1)) ] && [ $(((k + 1) * size / parts)) -le "$offset" ]; do k=$((k + 1)); done
+  echo $((k % $3))
 }
 shape="expected '<time> <LEVEL> <component> <message>'"
 fields="expected 3 comma-separated fields: event_ms,key,value"

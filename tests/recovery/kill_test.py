@@ -4,13 +4,15 @@ moments and restarted at random worker counts, must end with output files whose
 sorted lines equal those of an uninterrupted run.
 
   kill_test.py --trials T --kills K [--seed S] [--workers 1,2,3] [--output-flag F]...
-               -- PROGRAM ARGS...
+               [--gen-words N | --gen-events N] -- PROGRAM ARGS...
 
 PROGRAM ARGS is run as given plus `-w W`, `-r DIR` and, for each --output-flag F
 (default --output), `F PATH` (a fresh path per trial). The reference run has no -r.
 Each trial kills the run K times, each at a moment drawn uniformly from [0, 1.5 x the
 reference run's wall time], then lets it finish. Every wait is bounded; every process
-started is killed by its pid on the way out. Prints the seed on failure and the number
+started is killed by its pid on the way out. --gen-words N / --gen-events N write an
+input of N lines (words; or `event_ms,key,value` lines with out-of-order and late
+times) drawn from the seed, and `{input}` in PROGRAM ARGS names it. Prints the seed on failure and the number
 of kills that landed (the process was still running) on success.
 """
 import argparse
@@ -34,6 +36,29 @@ def sorted_lines(path):
         return sorted(f.read().splitlines())
 
 
+WORDS = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi "
+         "omicron pi rho sigma tau upsilon phi chi psi omega").split()
+
+
+def gen_words(path, lines, rng):
+    vocab = WORDS + [f"w{i}" for i in range(2000)]
+    with open(path, "w") as f:
+        for _ in range(lines):
+            n = rng.randrange(0, 12)
+            f.write(" ".join(rng.choice(vocab) for _ in range(n)) + "\n")
+
+
+def gen_events(path, lines, rng):
+    # Mostly increasing times (a few ms apart) with jitter, a few far behind (late).
+    t = 1_700_000_000_000
+    with open(path, "w") as f:
+        for _ in range(lines):
+            t += rng.randrange(0, 40)
+            r = rng.random()
+            ms = t - rng.randrange(0, 5000) if r < 0.02 else t - rng.randrange(0, 300)
+            f.write(f"{ms},k{rng.randrange(60)},{rng.randrange(-50, 1000)}\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--trials", type=int, default=3)
@@ -43,6 +68,8 @@ def main():
     ap.add_argument("--output-flag", action="append", default=None)
     ap.add_argument("--extra", default="",
                     help="flags given to recovered runs only, one string (e.g. '-s 20ms')")
+    ap.add_argument("--gen-words", type=int, default=0)
+    ap.add_argument("--gen-events", type=int, default=0)
     ap.add_argument("command", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     cmd = a.command[1:] if a.command and a.command[0] == "--" else a.command
@@ -77,6 +104,14 @@ def main():
         return p.returncode, err.decode(errors="replace")
 
     try:
+        if a.gen_words or a.gen_events:
+            path = os.path.join(tmp, "input")
+            gen = random.Random(seed ^ 0x5eed)
+            if a.gen_words:
+                gen_words(path, a.gen_words, gen)
+            else:
+                gen_events(path, a.gen_events, gen)
+            cmd = [c.replace("{input}", path) for c in cmd]
         ref = [os.path.join(tmp, f"ref-{i}") for i in range(len(flags))]
         args = cmd + ["-w", str(workers[-1])]
         for f, path in zip(flags, ref):

@@ -20,6 +20,8 @@
 
 #include <doctest/doctest.h>
 
+#include "../io/io_support.hpp"
+
 using namespace sluice::recovery;
 namespace fs = std::filesystem;
 
@@ -36,28 +38,7 @@ std::string named(const char* prefix, std::uint64_t n) {
   return std::string(prefix).append(std::to_string(n));
 }
 
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<unsigned> counter{0};
-    path_ = fs::temp_directory_path() /
-            (named("sluice-recovery-", static_cast<std::uint64_t>(::getpid()))
-                 .append(named("-", counter++)));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  TempDir(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ignored);
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
+using io_test::TempDir;
 
 using Reference = std::vector<std::map<std::string, std::string>>;
 

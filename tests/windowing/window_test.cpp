@@ -210,7 +210,7 @@ window::WindowStreams<K, V, O> inspected_window(std::string id,
   auto [meta_port, meta] = b.template add_output<std::pair<K, WindowMeta>>();
   typename Op::Ports ports{in, down_port, late_port, meta_port};
   b.build([=](OperatorContext& ctx) {
-    return [op = Op(ports, clock.epochs(ctx.config()), windower, builder), seen,
+    return [op = Op(ctx, ports, clock.epochs(ctx.config()), windower, builder), seen,
             restore_every_key](OperatorContext& ctx) mutable {
       op(ctx);
       inspect(op, ctx.frontier(0), (*seen)[ctx.worker_index()].value, restore_every_key);

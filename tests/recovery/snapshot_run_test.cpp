@@ -1,0 +1,167 @@
+// Tests of a run's recovery store (recovery/snapshot_run.hpp) as a user meets it
+// through sluice::run: a store of another dataflow or format, or a damaged one, is
+// refused before any data moves, naming the store and what to do; a write that fails
+// mid-run stops the run without marking its epoch committed; a finished run is not
+// run again; a resumed run continues at any worker count.
+#include <sluice/recovery/fault_store.hpp>
+#include <sluice/recovery/layout.hpp>
+#include <sluice/recovery/memory_store.hpp>
+#include <sluice/recovery/snapshot_run.hpp>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include <sluice/sluice.hpp>
+
+#include "../io/io_support.hpp"
+
+namespace {
+
+using namespace sluice;
+using io_test::TempDir;
+namespace fs = std::filesystem;
+
+using Item = std::pair<std::string, std::int64_t>;
+
+TestingSource<Item> items(int n, int keys) {
+  TestingSource<Item>::Partition part;
+  for (int i = 0; i < n; ++i) {
+    part.push_back({static_cast<Epoch>(i / 50), Item{"k" + std::to_string(i % keys), i}});
+  }
+  return TestingSource<Item>(std::move(part));
+}
+
+// Running sums per key into `out`; `step` names the stateful step (another name is
+// another dataflow).
+Dataflow sums_flow(const fs::path& out, const std::string& step = "sum", int n = 4000) {
+  Dataflow flow("sums");
+  auto in = op::input(flow, "in", items(n, 7));
+  auto sums = op::stateful_map(step, in, [](std::int64_t& total, std::int64_t v) {
+    total += v;
+    return total;
+  });
+  auto lines = op::map("lines", sums, [](const Item& kv) {
+    return kv.first + " " + std::to_string(kv.second);
+  });
+  op::output("out", lines, io::FileSink<std::string>(out));
+  return flow;
+}
+
+RunConfig with_store(std::shared_ptr<recovery::Store> store, std::uint32_t workers = 1) {
+  RunConfig config = io_test::config_with(workers, 16);
+  config.recovery_dir = "test-store";
+  config.recovery_store = std::move(store);
+  config.snapshot_interval = std::chrono::milliseconds(1);
+  return config;
+}
+
+std::string error_of(const Dataflow& flow, const RunConfig& config) {
+  try {
+    run(flow, config);
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+std::optional<Epoch> committed_in(std::shared_ptr<recovery::Store> store) {
+  std::optional<Epoch> least;
+  for (std::uint32_t p = 0; p < store->partitions(); ++p) {
+    const auto mark = store->get(p, recovery::layout::meta_key("durable"));
+    if (!mark) return std::nullopt;
+    const Epoch e = *recovery::layout::decode_u64(*mark);
+    least = least ? std::min(*least, e) : e;
+  }
+  return least;
+}
+
+}  // namespace
+
+TEST_CASE("a store written by another dataflow is refused before any data moves, naming the "
+          "first step that differs") {
+  TempDir dir;
+  auto store = std::make_shared<recovery::MemoryStore>(2);
+  run(sums_flow(dir / "a"), with_store(store));
+  const std::string m = error_of(sums_flow(dir / "b", "total"), with_store(store));
+  CHECK(contains(m, "recovery store memory"));  // the store's place
+  CHECK(contains(m, "was written by a different dataflow"));
+  CHECK(contains(m, "step sums.sum"));
+  CHECK(contains(m, "step sums.total"));
+  CHECK(contains(m, "use a new directory"));
+  CHECK_FALSE(fs::exists(dir / "b"));
+  CHECK_FALSE(fs::exists(io::detail::partial_name((dir / "b").string())));
+}
+
+TEST_CASE("a store of another format version, or with a damaged mark, is refused") {
+  TempDir dir;
+  auto store = std::make_shared<recovery::MemoryStore>(1);
+  run(sums_flow(dir / "a"), with_store(store));
+  SUBCASE("another format version") {
+    recovery::Batch b;
+    b.put(recovery::layout::meta_key("format"), "99");
+    store->commit(0, b, recovery::Durability::Sync);
+    const std::string m = error_of(sums_flow(dir / "b"), with_store(store));
+    CHECK(contains(m, "has format version 99; this build reads version"));
+    CHECK(contains(m, "use a new directory"));
+  }
+  SUBCASE("a malformed durable mark") {
+    recovery::Batch b;
+    b.put(recovery::layout::meta_key("durable"), "x");
+    store->commit(0, b, recovery::Durability::Sync);
+    const std::string m = error_of(sums_flow(dir / "b"), with_store(store));
+    CHECK(contains(m, "malformed durable mark"));
+  }
+  SUBCASE("data without a format record (not written by sluice)") {
+    auto other = std::make_shared<recovery::MemoryStore>(1);
+    recovery::Batch b;
+    b.put("some key", "some value");
+    other->commit(0, b, recovery::Durability::Sync);
+    const std::string m = error_of(sums_flow(dir / "b"), with_store(other));
+    CHECK(contains(m, "holds data but no format record"));
+  }
+  CHECK_FALSE(fs::exists(dir / "b"));
+}
+
+TEST_CASE("a run whose store fails mid-run stops with the store's error and commits nothing "
+          "after its last commit") {
+  TempDir dir;
+  auto store = std::make_shared<recovery::FaultStore>(2);
+  // Commits 1-2 open the store; a few snapshots later every write fails.
+  store->set_plan(recovery::FaultPlan{6, 0, true});
+  const std::string m = error_of(sums_flow(dir / "out", "sum", 200'000), with_store(store));
+  REQUIRE(store->failed());
+  CHECK(contains(m, "fault-injecting memory store"));
+  const auto before = committed_in(store);
+  CHECK(before != std::optional<Epoch>(recovery::layout::kComplete));
+  CHECK_FALSE(fs::exists(dir / "out"));
+  // A run after it (the disk works again) resumes and finishes.
+  store->crash();
+  store->set_plan({});
+  TempDir ref;
+  run(sums_flow(ref / "out", "sum", 200'000), io_test::config_with(1));
+  run(sums_flow(dir / "out", "sum", 200'000), with_store(store, 2));
+  CHECK(committed_in(store) == std::optional<Epoch>(recovery::layout::kComplete));
+  auto a = io_test::getline_lines(dir / "out"), b = io_test::getline_lines(ref / "out");
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  CHECK(a == b);
+}
+
+TEST_CASE("a finished run on a store is not run again and changes no output") {
+  TempDir dir;
+  auto store = std::make_shared<recovery::MemoryStore>(1);
+  run(sums_flow(dir / "out"), with_store(store));
+  const std::string first = io_test::read_file(dir / "out");
+  fs::remove(dir / "out");
+  run(sums_flow(dir / "out"), with_store(store, 3));
+  CHECK_FALSE(fs::exists(dir / "out"));  // nothing ran, nothing was written
+  CHECK_FALSE(first.empty());
+}
