@@ -20,44 +20,13 @@
 
 #include <doctest/doctest.h>
 
+#include "test_support.hpp"
+
 using namespace sluice::recovery;
+using namespace sluice::recovery::testing;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::uint64_t test_seed() {
-  const char* s = std::getenv("SLUICE_SEED");
-  return s ? std::strtoull(s, nullptr, 0) : 20261202;
-}
-
-// prefix followed by n in decimal (built with append: GCC 12 reports a false
-// -Wrestrict on "literal" + std::string).
-std::string named(const char* prefix, std::uint64_t n) {
-  return std::string(prefix).append(std::to_string(n));
-}
-
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<unsigned> counter{0};
-    path_ = fs::temp_directory_path() /
-            (named("sluice-recovery-", static_cast<std::uint64_t>(::getpid()))
-                 .append(named("-", counter++)));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  TempDir(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ignored);
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
 
 using Reference = std::vector<std::map<std::string, std::string>>;
 
@@ -354,8 +323,8 @@ TEST_CASE("a partition past the store's count is refused by every store, naming 
   LmdbStore lmdb(dir / "r", {.create_partitions = 2});
   MemoryStore memory(2);
   FaultStore fault(2);
-  for (Store* store : {static_cast<Store*>(&lmdb), static_cast<Store*>(&memory),
-                       static_cast<Store*>(&fault)}) {
+  for (Store* store :
+       {static_cast<Store*>(&lmdb), static_cast<Store*>(&memory), static_cast<Store*>(&fault)}) {
     CAPTURE(store->where());
     CHECK(contains(message_of([&] { store->get(2, "k"); }), "no partition 2 (it has 2)"));
     CHECK(contains(message_of([&] { store->commit(5, Batch{}, Durability::Sync); }),
