@@ -1,5 +1,6 @@
 // Test support for the recovery/ suite: the randomized tests' seed (SLUICE_SEED or a
-// fixed one), names with numbers, and a temporary directory removed afterwards.
+// fixed one), names with numbers, a temporary directory removed afterwards, and the
+// number of state versions a store holds.
 #pragma once
 
 #include <unistd.h>
@@ -9,6 +10,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+
+#include <sluice/recovery/layout.hpp>
+#include <sluice/recovery/store.hpp>
 
 namespace sluice::recovery::testing {
 
@@ -21,6 +25,15 @@ inline std::uint64_t test_seed() {
 // -Wrestrict on "literal" + std::string).
 inline std::string named(const char* prefix, std::uint64_t n) {
   return std::string(prefix).append(std::to_string(n));
+}
+
+// Every state version (layout.hpp) in every partition of `store`.
+inline std::size_t state_versions(const Store& store) {
+  std::size_t n = 0;
+  for (std::uint32_t p = 0; p < store.partitions(); ++p) {
+    store.scan(p, layout::kStatePrefix, [&](std::string_view, std::string_view) { ++n; });
+  }
+  return n;
 }
 
 class TempDir {

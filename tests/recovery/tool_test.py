@@ -9,6 +9,7 @@ filled: a finished run, and one read while the run is writing.
 """
 import fcntl
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -36,6 +37,16 @@ def files_of(d):
         if not name.endswith(".mdb-lock"):
             with open(os.path.join(d, name), "rb") as f:
                 out[name] = f.read()
+    return out
+
+
+def steps_of(info):
+    """{step: (live keys, stored versions, versions after the committed epoch)}."""
+    out = {}
+    pattern = (r"^  (\S+): (\d+) live keys, \d+ value bytes, (\d+) stored versions"
+               r"(?: \((\d+) after the committed epoch\))?$")
+    for m in re.finditer(pattern, info, re.M):
+        out[m.group(1)] = (int(m.group(2)), int(m.group(3)), int(m.group(4) or 0))
     return out
 
 
@@ -134,8 +145,10 @@ def with_wordcount(tmp, wordcount):
     check("committed epoch: complete (the run finished)\n" in out, f"a finished run: {out}")
     check("executions: 1\n  execution 1 started " in out, f"the run's execution line: {out}")
     check("format: 1\n" in out, "a run records the format")
-    # The source's position is state of step 0, named from the fingerprint's first line.
+    # The source's position is state of step 0, named from the fingerprint's first line;
+    # the counts, discarded when emitted, were collected with the run's end (-b 0).
     check("  wordcount.lines: 1 live keys" in out, f"the source step is named by its path: {out}")
+    check("wordcount.count: " not in out, f"a finished run keeps no tombstones: {out}")
 
     # A run that writes while info reads: a long input, snapshots every 20 ms.
     big = os.path.join(tmp, "big.txt")
@@ -161,12 +174,28 @@ def with_wordcount(tmp, wordcount):
         check(reads > 0, "info read the store at least once while the run was going")
         print(f"info read the store {reads} times while the run was going")
         rc, out, err = run("info", live)
-        check(rc == 0 and "committed epoch: " in out and "wordcount.count: " in out,
+        check(rc == 0 and "committed epoch: " in out and "wordcount.lines: " in out,
               f"info after the long run: exit {rc}: {out}{err}")
+        # -b 0: at or before the committed epoch, each key keeps one version, a value.
+        for step, (live_keys, versions, after) in steps_of(out).items():
+            check(versions - after == live_keys,
+                  f"-b 0 leaves {step} {versions - after} versions up to the committed epoch "
+                  f"for {live_keys} live keys: {out}")
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+    # -b 3600 (an hour): the superseded versions stay.
+    kept = os.path.join(tmp, "kept")
+    p = subprocess.run([wordcount, "--input", big, "--output", os.path.join(tmp, "kept.tsv"),
+                        "-r", kept, "-s", "20ms", "--epoch-interval", "5ms", "-b", "3600",
+                        "-w", "1"], capture_output=True, text=True, timeout=TIMEOUT)
+    check(p.returncode == 0, f"the run with -b 3600: exit {p.returncode}: {p.stderr}")
+    rc, out, err = run("info", kept)
+    live_keys, versions, after = steps_of(out).get("wordcount.lines", (0, 0, 0))
+    check(rc == 0 and versions - after > live_keys,
+          f"-b 3600 keeps the source's superseded positions: {out}{err}")
 
 
 def main():
