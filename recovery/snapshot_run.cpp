@@ -267,9 +267,14 @@ void SnapshotRun::writer_loop() {
   auto next_ask = Clock::now() + options_.snapshot_interval;
   while (!failed_) {
     if (stopping_ && !clean_) break;
+    // Clean: the workers handed everything over before stop(). A stop that comes while
+    // this round writes (unlocked) gets one more round, or the last hand-over (the
+    // run's kComplete) would be left uncommitted.
+    const bool last = stopping_;
     commit_ready(lock);
     collect_garbage(lock);
-    if (stopping_ || failed_) break;  // clean: the workers had handed everything over
+    if (last || failed_) break;
+    if (stopping_) continue;  // its wake-up came while this round was writing
     if (Clock::now() >= next_ask) {
       ask_roots();
       next_ask = Clock::now() + options_.snapshot_interval;
