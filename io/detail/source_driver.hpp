@@ -183,7 +183,12 @@ class SourceDriver {
     }
     run_ = ctx.snapshot_run();
     if (run_) root_ = run_->enroll_root(ctx.activator());
-    if (parts_.empty()) return;
+    if (parts_.empty()) {
+      // Nothing to read here, ever: this contributor has passed everything (else its
+      // worker never hands kComplete over and the run's last snapshot never commits).
+      snap_.passed(recovery::layout::kComplete);
+      return;
+    }
     cap_ = ctx.take_initial_capability();
     cap_.downgrade(first);
     dirty_at_ = first;
