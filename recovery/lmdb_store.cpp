@@ -1,6 +1,8 @@
 // LmdbStore: the directory's STORE file and lock, an LMDB environment per partition.
 #include <sluice/recovery/lmdb_store.hpp>
 
+#include <sluice/recovery/detail/lmdb_pages.hpp>
+
 #include <fcntl.h>
 #include <lmdb.h>
 #include <sys/file.h>
@@ -215,16 +217,25 @@ std::unique_ptr<LmdbStore::Env> LmdbStore::open_env(std::uint32_t p, bool fresh)
     int dead = 0;
     mdb_reader_check(e->env, &dead);  // readers a killed process left behind
   }
-  // A truncated file would fault when a page past its end is read: refuse it.
+  // A truncated file would fault when a page past its end is read: refuse it. LMDB
+  // may leave its last pages unwritten (freed in the commit that took them), so a
+  // file shorter than its last page number is looked at page by page.
   MDB_envinfo info;
   MDB_stat stat;
   mdb_env_info(e->env, &info);
   mdb_env_stat(e->env, &stat);
   const auto needed = (static_cast<std::uintmax_t>(info.me_last_pgno) + 1) * stat.ms_psize;
-  if (fs::file_size(file, ec) < needed) {
-    refuse(dir_, "partition file " + quoted(file) + " is truncated (" +
-                     std::to_string(fs::file_size(file, ec)) + " bytes, its pages need " +
-                     std::to_string(needed) + "); restore it, or start a new directory");
+  const auto bytes = fs::file_size(file, ec);
+  if (bytes < needed) {
+    mdb_filehandle_t fd = -1;
+    mdb_env_get_fd(e->env, &fd);
+    if (const auto missing =
+            detail::first_page_past_end(fd, stat.ms_psize, bytes / stat.ms_psize)) {
+      refuse(dir_, "partition file " + quoted(file) + " is truncated (" + std::to_string(bytes) +
+                       " bytes; it refers to page " + std::to_string(*missing) + ", at byte " +
+                       std::to_string(*missing * stat.ms_psize) +
+                       "); restore it, or start a new directory");
+    }
   }
   e->map_bytes = std::max<std::size_t>(e->map_bytes, info.me_mapsize);
   MDB_txn* txn = nullptr;
