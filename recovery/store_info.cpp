@@ -100,8 +100,9 @@ std::string committed_text(std::optional<Epoch> committed) {
 void print(std::ostream& out, const StoreInfo& info) {
   out << "recovery directory: " << info.where << "\n";
   if (info.in_use) {
-    out << "in use: a run has it open (its LOCK is held); what follows is a live view, each "
-           "partition read in one transaction of its own\n";
+    out << "in use: a run has it open (its LOCK is held); what follows is a live view: "
+           "each read is one LMDB transaction, consistent in itself, and the run may commit "
+           "between them\n";
   }
   out << "format: " << (info.format ? *info.format : "none (no run has opened it yet)") << "\n";
   out << "partitions: " << info.partitions.size() << "\n";

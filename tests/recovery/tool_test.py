@@ -160,6 +160,7 @@ def with_wordcount(tmp, wordcount):
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         reads = 0
+        in_use = 0
         deadline = time.monotonic() + TIMEOUT
         while proc.poll() is None and time.monotonic() < deadline:
             if os.path.exists(os.path.join(live, "STORE")):
@@ -167,11 +168,13 @@ def with_wordcount(tmp, wordcount):
                 check(rc == 0 and "committed epoch: " in out,
                       f"info while a run writes: exit {rc}: {err}")
                 reads += 1
+                in_use += "in use: a run has it open" in out
             time.sleep(0.01)
         _, err = proc.communicate(timeout=TIMEOUT)
         check(proc.returncode == 0, f"the run read by info: exit {proc.returncode}: {err}")
         check(reads > 0, "info read the store at least once while the run was going")
-        print(f"info read the store {reads} times while the run was going")
+        check(in_use > 0, f"no read of {reads} while the run was going said it is in use")
+        print(f"info read the store {reads} times while the run was going ({in_use} in use)")
         rc, out, err = run("info", live)
         check(rc == 0 and "committed epoch: complete (the run finished)\n" in out,
               f"info after the long run: exit {rc}: {out}{err}")
