@@ -152,6 +152,13 @@ LmdbStore::LmdbStore(fs::path dir, Options options) : dir_(std::move(dir)), opti
                          " asked for; the count is fixed when a store is created");
       }
       for (std::uint32_t p = 0; p < n; ++p) {
+        // Read-only, a run holding the LOCK may be creating the files (LMDB writes its
+        // two meta pages first): not a damaged store.
+        if (in_use_ && (!fs::exists(partition_file(p), ec) ||
+                        fs::file_size(partition_file(p), ec) < 2 * 4096)) {
+          refuse(dir_, "a run is creating it (it holds the LOCK; partition file " +
+                           quoted(partition_file(p)) + " is not written yet); try again");
+        }
         if (!fs::exists(partition_file(p), ec)) {
           refuse(dir_, "partition file " + quoted(partition_file(p)) + " of " + std::to_string(n) +
                            " is missing; restore it, or start a new directory");

@@ -253,3 +253,18 @@ TEST_CASE("a read-only opening says when a run holds the store's lock, and takes
   CHECK(::flock(run, LOCK_EX | LOCK_NB) == 0);
   ::close(run);
 }
+
+TEST_CASE("a read-only opening of a store a run is still creating says so") {
+  TempDir dir;
+  make_store(dir / "r");
+  fs::resize_file(dir / "r" / "part-0001.mdb", 0);  // as LMDB has just created it
+  const int run = ::open((dir / "r" / "LOCK").c_str(), O_RDWR | O_CLOEXEC);
+  REQUIRE(run >= 0);
+  REQUIRE(::flock(run, LOCK_EX | LOCK_NB) == 0);
+  CHECK_THROWS_WITH_AS(LmdbStore(dir / "r", read_only()), doctest::Contains("a run is creating it"),
+                       StoreError);
+  ::close(run);
+  // Nobody holds it: an empty partition file is damage.
+  CHECK_THROWS_WITH_AS(LmdbStore(dir / "r", read_only()), doctest::Contains("part-0001.mdb"),
+                       StoreError);
+}

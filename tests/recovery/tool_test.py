@@ -165,6 +165,9 @@ def with_wordcount(tmp, wordcount):
         while proc.poll() is None and time.monotonic() < deadline:
             if os.path.exists(os.path.join(live, "STORE")):
                 rc, out, err = run("info", live)
+                if rc == 1 and "a run is creating it" in err:
+                    time.sleep(0.01)  # the run has written STORE, not yet its partitions
+                    continue
                 check(rc == 0 and "committed epoch: " in out,
                       f"info while a run writes: exit {rc}: {err}")
                 reads += 1
