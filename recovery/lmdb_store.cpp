@@ -1,6 +1,8 @@
 // LmdbStore: the directory's STORE file and lock, an LMDB environment per partition.
 #include <sluice/recovery/lmdb_store.hpp>
 
+#include <sluice/recovery/detail/lmdb_pages.hpp>
+
 #include <fcntl.h>
 #include <lmdb.h>
 #include <sys/file.h>
@@ -87,6 +89,17 @@ void write_store_file(const fs::path& dir, std::uint32_t partitions) {
   if (ec) refuse(dir, "cannot write its STORE file: " + ec.message());
 }
 
+// A read transaction; a map another process grew is adopted (this process has no
+// transaction open on the environment then: one thread per partition).
+int begin_read(MDB_env* env, MDB_txn** txn) {
+  int rc = mdb_txn_begin(env, nullptr, MDB_RDONLY, txn);
+  if (rc == MDB_MAP_RESIZED) {
+    rc = mdb_env_set_mapsize(env, 0);
+    if (rc == 0) rc = mdb_txn_begin(env, nullptr, MDB_RDONLY, txn);
+  }
+  return rc;
+}
+
 bool empty_dir(const fs::path& dir) {
   std::error_code ec;
   return fs::is_directory(dir, ec) && fs::directory_iterator(dir, ec) == fs::directory_iterator();
@@ -99,6 +112,9 @@ LmdbStore::LmdbStore(fs::path dir, Options options) : dir_(std::move(dir)), opti
       (*options_.create_partitions == 0 || *options_.create_partitions > kMaxPartitions)) {
     refuse(dir_, "a new store needs 1 to " + std::to_string(kMaxPartitions) + " partitions, not " +
                      std::to_string(*options_.create_partitions));
+  }
+  if (options_.read_only && options_.create_partitions) {
+    refuse(dir_, "a store opened read-only cannot be created");
   }
   std::error_code ec;
   const bool exists = fs::exists(dir_, ec);
@@ -118,6 +134,46 @@ LmdbStore::LmdbStore(fs::path dir, Options options) : dir_(std::move(dir)), opti
            "it is not empty and holds no STORE file, so it is not a sluice recovery "
            "directory; give -r an empty or new directory");
   }
+  if (options_.read_only) {
+    look_at_lock();
+  } else {
+    lock_dir();
+  }
+  try {
+    std::uint32_t n;
+    if (fresh) {
+      n = *options_.create_partitions;
+      write_store_file(dir_, n);
+    } else {
+      n = read_store_file(dir_);
+      if (options_.create_partitions && *options_.create_partitions != n) {
+        refuse(dir_, "it has " + std::to_string(n) + " partitions, not the " +
+                         std::to_string(*options_.create_partitions) +
+                         " asked for; the count is fixed when a store is created");
+      }
+      for (std::uint32_t p = 0; p < n; ++p) {
+        // Read-only, a run holding the LOCK may be creating the files (LMDB writes its
+        // two meta pages first): not a damaged store.
+        if (in_use_ && (!fs::exists(partition_file(p), ec) ||
+                        fs::file_size(partition_file(p), ec) < 2 * 4096)) {
+          refuse(dir_, "a run is creating it (it holds the LOCK; partition file " +
+                           quoted(partition_file(p)) + " is not written yet); try again");
+        }
+        if (!fs::exists(partition_file(p), ec)) {
+          refuse(dir_, "partition file " + quoted(partition_file(p)) + " of " + std::to_string(n) +
+                           " is missing; restore it, or start a new directory");
+        }
+      }
+    }
+    for (std::uint32_t p = 0; p < n; ++p) envs_.push_back(open_env(p, fresh));
+  } catch (...) {
+    envs_.clear();
+    if (lock_fd_ >= 0) ::close(lock_fd_);
+    throw;
+  }
+}
+
+void LmdbStore::lock_dir() {
   // One process at a time: LMDB itself would let two runs write the same store.
   lock_fd_ = ::open((dir_ / "LOCK").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (lock_fd_ < 0) {
@@ -135,69 +191,71 @@ LmdbStore::LmdbStore(fs::path dir, Options options) : dir_(std::move(dir)), opti
     }
     refuse(dir_, std::string("cannot lock it: ") + std::strerror(err));
   }
-  try {
-    std::uint32_t n;
-    if (fresh) {
-      n = *options_.create_partitions;
-      write_store_file(dir_, n);
-    } else {
-      n = read_store_file(dir_);
-      if (options_.create_partitions && *options_.create_partitions != n) {
-        refuse(dir_, "it has " + std::to_string(n) + " partitions, not the " +
-                         std::to_string(*options_.create_partitions) +
-                         " asked for; the count is fixed when a store is created");
-      }
-      for (std::uint32_t p = 0; p < n; ++p) {
-        if (!fs::exists(partition_file(p), ec)) {
-          refuse(dir_, "partition file " + quoted(partition_file(p)) + " of " + std::to_string(n) +
-                           " is missing; restore it, or start a new directory");
-        }
-      }
-    }
-    for (std::uint32_t p = 0; p < n; ++p) {
-      auto e = std::make_unique<Env>();
-      const fs::path file = partition_file(p);
-      int rc = mdb_env_create(&e->env);
-      if (rc != 0) fail(p, "creating its environment", rc);
-      e->map_bytes = options_.initial_map_bytes;
-      if (!fresh) {
-        // Never map less than the file holds.
-        e->map_bytes = std::max<std::size_t>(e->map_bytes, fs::file_size(file, ec));
-      }
-      mdb_env_set_mapsize(e->env, e->map_bytes);
-      rc = mdb_env_open(e->env, file.c_str(), MDB_NOSUBDIR | MDB_NOSYNC | MDB_NOTLS, 0644);
-      if (rc != 0) fail(p, "opening it", rc);
-      int dead = 0;
-      mdb_reader_check(e->env, &dead);  // readers a killed process left behind
-      // A truncated file would fault when a page past its end is read: refuse it.
-      MDB_envinfo info;
-      MDB_stat stat;
-      mdb_env_info(e->env, &info);
-      mdb_env_stat(e->env, &stat);
-      const auto needed = (static_cast<std::uintmax_t>(info.me_last_pgno) + 1) * stat.ms_psize;
-      if (fs::file_size(file, ec) < needed) {
-        refuse(dir_, "partition file " + quoted(file) + " is truncated (" +
-                         std::to_string(fs::file_size(file, ec)) + " bytes, its pages need " +
-                         std::to_string(needed) + "); restore it, or start a new directory");
-      }
-      e->map_bytes = std::max<std::size_t>(e->map_bytes, info.me_mapsize);
-      MDB_txn* txn = nullptr;
-      rc = mdb_txn_begin(e->env, nullptr, 0, &txn);
-      if (rc != 0) fail(p, "reading it", rc);
-      rc = mdb_dbi_open(txn, nullptr, 0, &e->dbi);
-      if (rc != 0) {
-        mdb_txn_abort(txn);
-        fail(p, "reading it", rc);
-      }
-      rc = mdb_txn_commit(txn);
-      if (rc != 0) fail(p, "reading it", rc);
-      envs_.push_back(std::move(e));
-    }
-  } catch (...) {
-    envs_.clear();
-    ::close(lock_fd_);
-    throw;
+}
+
+void LmdbStore::look_at_lock() {
+  // A shared lock taken and dropped at once: held, it would refuse a run starting now.
+  const int fd = ::open((dir_ / "LOCK").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;  // never opened by a run
+  if (::flock(fd, LOCK_SH | LOCK_NB) != 0) {
+    in_use_ = errno == EWOULDBLOCK;
+  } else {
+    ::flock(fd, LOCK_UN);
   }
+  ::close(fd);
+}
+
+std::unique_ptr<LmdbStore::Env> LmdbStore::open_env(std::uint32_t p, bool fresh) const {
+  auto e = std::make_unique<Env>();
+  const fs::path file = partition_file(p);
+  std::error_code ec;
+  int rc = mdb_env_create(&e->env);
+  if (rc != 0) fail(p, "creating its environment", rc);
+  e->map_bytes = options_.initial_map_bytes;
+  if (!fresh) {
+    // Never map less than the file holds.
+    e->map_bytes = std::max<std::size_t>(e->map_bytes, fs::file_size(file, ec));
+  }
+  mdb_env_set_mapsize(e->env, e->map_bytes);
+  const unsigned mode = options_.read_only ? MDB_RDONLY : MDB_NOSYNC;
+  rc = mdb_env_open(e->env, file.c_str(), MDB_NOSUBDIR | MDB_NOTLS | mode, 0644);
+  if (rc != 0) fail(p, "opening it", rc);
+  if (!options_.read_only) {
+    int dead = 0;
+    mdb_reader_check(e->env, &dead);  // readers a killed process left behind
+  }
+  // A truncated file would fault when a page past its end is read: refuse it. LMDB
+  // may leave its last pages unwritten (freed in the commit that took them), so a
+  // file shorter than its last page number is looked at page by page.
+  MDB_envinfo info;
+  MDB_stat stat;
+  mdb_env_info(e->env, &info);
+  mdb_env_stat(e->env, &stat);
+  const auto needed = (static_cast<std::uintmax_t>(info.me_last_pgno) + 1) * stat.ms_psize;
+  const auto bytes = fs::file_size(file, ec);
+  if (bytes < needed) {
+    mdb_filehandle_t fd = -1;
+    mdb_env_get_fd(e->env, &fd);
+    if (const auto missing =
+            detail::first_page_past_end(fd, stat.ms_psize, bytes / stat.ms_psize)) {
+      refuse(dir_, "partition file " + quoted(file) + " is truncated (" + std::to_string(bytes) +
+                       " bytes; it refers to page " + std::to_string(*missing) + ", at byte " +
+                       std::to_string(*missing * stat.ms_psize) +
+                       "); restore it, or start a new directory");
+    }
+  }
+  e->map_bytes = std::max<std::size_t>(e->map_bytes, info.me_mapsize);
+  MDB_txn* txn = nullptr;
+  rc = mdb_txn_begin(e->env, nullptr, options_.read_only ? MDB_RDONLY : 0, &txn);
+  if (rc != 0) fail(p, "reading it", rc);
+  rc = mdb_dbi_open(txn, nullptr, 0, &e->dbi);
+  if (rc != 0) {
+    mdb_txn_abort(txn);
+    fail(p, "reading it", rc);
+  }
+  rc = mdb_txn_commit(txn);
+  if (rc != 0) fail(p, "reading it", rc);
+  return e;
 }
 
 LmdbStore::~LmdbStore() {
@@ -241,6 +299,7 @@ LmdbStore::Env& LmdbStore::env(std::uint32_t p) const {
 
 void LmdbStore::commit(std::uint32_t p, const Batch& batch, Durability durability) {
   Env& e = env(p);
+  if (options_.read_only) refuse(dir_, "it was opened read-only; nothing can be written");
   for (;;) {
     MDB_txn* txn = nullptr;
     int rc = mdb_txn_begin(e.env, nullptr, 0, &txn);
@@ -287,6 +346,7 @@ void LmdbStore::commit(std::uint32_t p, const Batch& batch, Durability durabilit
 }
 
 void LmdbStore::sync(std::uint32_t p) {
+  if (options_.read_only) refuse(dir_, "it was opened read-only; nothing can be written");
   const int rc = mdb_env_sync(env(p).env, 1);
   if (rc != 0) fail(p, "syncing to disk", rc);
 }
@@ -295,7 +355,7 @@ std::optional<std::string> LmdbStore::get(std::uint32_t p, std::string_view key)
   Env& e = env(p);
   if (key.empty() || key.size() > 511) return std::nullopt;
   MDB_txn* txn = nullptr;
-  int rc = mdb_txn_begin(e.env, nullptr, MDB_RDONLY, &txn);
+  int rc = begin_read(e.env, &txn);
   if (rc != 0) fail(p, "reading", rc);
   MDB_val k{key.size(), const_cast<char*>(key.data())};
   MDB_val v;
@@ -311,7 +371,7 @@ void LmdbStore::scan(std::uint32_t p, std::string_view prefix,
                      const std::function<void(std::string_view, std::string_view)>& f) const {
   Env& e = env(p);
   MDB_txn* txn = nullptr;
-  int rc = mdb_txn_begin(e.env, nullptr, MDB_RDONLY, &txn);
+  int rc = begin_read(e.env, &txn);
   if (rc != 0) fail(p, "reading", rc);
   MDB_cursor* cursor = nullptr;
   rc = mdb_cursor_open(txn, e.dbi, &cursor);

@@ -21,6 +21,13 @@
 // is refused naming the partition and its size. Keys are at most 511 bytes (LMDB's
 // limit); a longer one is refused.
 //
+// Read-only opening (Options::read_only, for inspection): nothing in the directory is
+// written (LMDB still records its reader in part-NNNN.mdb-lock), an empty or missing
+// directory is refused, and commit and sync throw. It takes no lock: it only looks
+// whether another process holds DIR/LOCK (in_use()) and reads anyway, each get and
+// scan in one LMDB read transaction, consistent within its partition even while a
+// run writes (LMDB readers never block nor see a partial commit).
+//
 // Thread safety as Store's: one thread per partition at a time (growing the map needs
 // no other transaction open on that partition).
 #pragma once
@@ -38,6 +45,7 @@ class LmdbStore final : public Store {
  public:
   struct Options {
     std::optional<std::uint32_t> create_partitions;  // create the directory if needed
+    bool read_only = false;  // see above; create_partitions must then be empty
     std::size_t initial_map_bytes = std::size_t{64} << 20;
     std::size_t max_map_bytes = std::size_t{1} << 40;
   };
@@ -62,15 +70,22 @@ class LmdbStore final : public Store {
   std::filesystem::path partition_file(std::uint32_t p) const;
   // The current map size of partition p (it grows when a commit fills it).
   std::size_t map_bytes(std::uint32_t p) const;
+  // Read-only opening: another process held DIR/LOCK (a run had the store open) when
+  // this one opened it. Always false otherwise (this one holds it).
+  bool in_use() const { return in_use_; }
 
  private:
   struct Env;
   [[noreturn]] void fail(std::uint32_t p, const std::string& doing, int rc) const;
   Env& env(std::uint32_t p) const;
+  void lock_dir();
+  void look_at_lock();
+  std::unique_ptr<Env> open_env(std::uint32_t p, bool fresh) const;
 
   std::filesystem::path dir_;
   Options options_;
   int lock_fd_ = -1;
+  bool in_use_ = false;
   std::vector<std::unique_ptr<Env>> envs_;
 };
 

@@ -52,7 +52,9 @@ std::string utc_now() {
 }  // namespace
 
 SnapshotRun::SnapshotRun(std::shared_ptr<Store> store, Options options)
-    : store_(std::move(store)), options_(std::move(options)) {
+    : store_(std::move(store)),
+      options_(std::move(options)),
+      collector_(options_.backup_interval, store_->partitions()) {
   if (options_.snapshot_interval.count() <= 0) {
     throw StoreError("the snapshot interval must be positive");
   }
@@ -91,8 +93,9 @@ void SnapshotRun::open_store() {
     }
     const auto theirs = store_->get(0, layout::meta_key("fingerprint"));
     if (!theirs) {
-      throw StoreError(where + " has no dataflow fingerprint (a damaged store); use a new "
-                               "directory");
+      throw StoreError(where +
+                       " has no dataflow fingerprint (a damaged store); use a new "
+                       "directory");
     }
     if (*theirs != fingerprint) {
       const auto a = split_lines(*theirs);
@@ -149,6 +152,7 @@ void SnapshotRun::open_store() {
   store_->scan(0, layout::meta_key("exec/"), [&](std::string_view, std::string_view) { ++n; });
   execution_ = n + 1;
   if (complete()) return;  // nothing runs: not an execution
+  if (committed) collector_.resumed(Clock::now(), *committed);
   std::ostringstream line;
   line << "execution " << execution_ << " started " << utc_now() << " processes "
        << options_.processes << " workers " << options_.workers << " resumed_from "
@@ -207,7 +211,8 @@ void SnapshotRun::ask_roots() {
   if (answered_.load(std::memory_order_relaxed) < requested_.load(std::memory_order_relaxed)) {
     return;  // the last request is still open
   }
-  const bool live = std::any_of(roots_.begin(), roots_.end(), [](const Root& r) { return !r.done; });
+  const bool live =
+      std::any_of(roots_.begin(), roots_.end(), [](const Root& r) { return !r.done; });
   if (!live) return;
   answer_.reset();
   requested_.fetch_add(1, std::memory_order_acq_rel);
@@ -283,9 +288,15 @@ void SnapshotRun::writer_loop() {
   auto next_ask = Clock::now() + options_.snapshot_interval;
   while (!failed_ && !savepoint_done_) {
     if (stopping_ && !clean_) break;
+    // Clean: the workers handed everything over before stop(). A stop that comes while
+    // this round writes (unlocked) gets one more round, or the last hand-over (the
+    // run's kComplete) would be left uncommitted.
+    const bool last = stopping_;
     commit_ready(lock);
     savepoint_if_committed(lock);
-    if (stopping_ || failed_ || savepoint_done_) break;  // clean: all handed over
+    collect_garbage(lock);
+    if (last || failed_ || savepoint_done_) break;
+    if (stopping_) continue;  // its wake-up came while this round was writing
     if (on_savepoint_ && savepoint_request_ == 0) {
       // The open request serves, or a new one now.
       ask_roots();
@@ -297,7 +308,7 @@ void SnapshotRun::writer_loop() {
       ask_roots();
       next_ask = Clock::now() + options_.snapshot_interval;
     }
-    wake_.wait_until(lock, next_ask);
+    wake_.wait_until(lock, std::min(next_ask, collector_.next_move(Clock::now())));
   }
 }
 
@@ -315,28 +326,47 @@ bool SnapshotRun::commit_ready(std::unique_lock<std::mutex>& lock) {
   std::vector<Batch> batches(pending_.size());
   batches.swap(pending_);
   pending_.resize(batches.size());
-  lock.unlock();
-  std::exception_ptr error;
-  try {
+  const bool written = write_unlocked(lock, [&] {
     const std::string mark = layout::encode_u64(*target);
     for (std::uint32_t p = 0; p < batches.size(); ++p) {
       batches[p].put(layout::meta_key("durable"), mark);
       store_->commit(p, batches[p], Durability::Buffered);
     }
     for (std::uint32_t p = 0; p < batches.size(); ++p) store_->sync(p);
+    collector_.committed(Clock::now(), *target, batches);
+  });
+  if (written) committed_ = target;
+  return written;
+}
+
+void SnapshotRun::collect_garbage(std::unique_lock<std::mutex>& lock) {
+  if (failed_ || !collector_.due(Clock::now())) return;
+  write_unlocked(lock, [&] {
+    // Erasures need no sync: one a crash loses leaves a version the next run's sweep
+    // erases, and a partition's batches stay in commit order.
+    std::vector<Batch> erasures = collector_.collect(*store_, Clock::now());
+    for (std::uint32_t p = 0; p < erasures.size(); ++p) {
+      if (!erasures[p].empty()) store_->commit(p, erasures[p], Durability::Buffered);
+    }
+  });
+}
+
+bool SnapshotRun::write_unlocked(std::unique_lock<std::mutex>& lock,
+                                 const std::function<void()>& write) {
+  lock.unlock();
+  std::exception_ptr error;
+  try {
+    write();
   } catch (...) {
     error = std::current_exception();
   }
   lock.lock();
-  if (error) {
-    failed_ = true;
-    lock.unlock();
-    if (on_error_) on_error_(error);
-    lock.lock();
-    return false;
-  }
-  committed_ = target;
-  return true;
+  if (!error) return true;
+  failed_ = true;
+  lock.unlock();
+  if (on_error_) on_error_(error);
+  lock.lock();
+  return false;
 }
 
 void SnapshotRun::savepoint_if_committed(std::unique_lock<std::mutex>& lock) {

@@ -24,6 +24,13 @@
 // kComplete last. A writer error (a failing disk, a full map) stops the run through
 // `on_error` and nothing after the last commit is marked committed.
 //
+// Garbage collection (version_collector.hpp). A key's version superseded at a
+// committed epoch is kept for `backup_interval` of wall time after that commit (so a
+// copy of the store taken within that time still resumes), then the writer erases it,
+// in a commit of its own after a snapshot's commit or when the time comes. Nothing a
+// resume at the committed epoch reads is ever erased. A resumed store's older
+// versions are swept once, `backup_interval` after the run opened it.
+//
 // Thread safety: the agreement and hand_over are called from worker threads; the
 // rest from the thread that runs the dataflow.
 #pragma once
@@ -44,6 +51,7 @@
 #include <sluice/engine/activator.hpp>
 #include <sluice/engine/epoch.hpp>
 #include <sluice/recovery/store.hpp>
+#include <sluice/recovery/version_collector.hpp>
 
 namespace sluice::recovery {
 
@@ -51,7 +59,8 @@ class SnapshotRun {
  public:
   struct Options {
     std::chrono::milliseconds snapshot_interval{10'000};
-    // How long superseded versions are kept (0: dropped at the next commit).
+    // How long superseded versions are kept after their commit (0: erased right after
+    // the commit that supersedes them).
     std::chrono::milliseconds backup_interval{0};
     std::uint32_t workers = 1;
     std::uint32_t processes = 1;
@@ -122,16 +131,20 @@ class SnapshotRun {
 
  private:
   void writer_loop();
-  void ask_roots();                      // writer thread, under mutex_
-  void answer_if_ready();                // under mutex_
-  bool commit_ready(std::unique_lock<std::mutex>& lock);  // writer thread
+  void ask_roots();                                          // writer thread, under mutex_
+  void answer_if_ready();                                    // under mutex_
+  bool commit_ready(std::unique_lock<std::mutex>& lock);     // writer thread
+  void collect_garbage(std::unique_lock<std::mutex>& lock);  // writer thread
   void savepoint_if_committed(std::unique_lock<std::mutex>& lock);  // writer thread
+  // Runs `write` with mutex_ released; a failure stops the writer (on_error_).
+  bool write_unlocked(std::unique_lock<std::mutex>& lock, const std::function<void()>& write);
   void open_store();
 
   std::shared_ptr<Store> store_;
   Options options_;
   std::optional<Epoch> resumed_from_;
   std::uint32_t execution_ = 0;
+  VersionCollector collector_;  // the writer thread's (and open_store's)
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;
@@ -162,8 +175,8 @@ class SnapshotRun {
   std::atomic<std::size_t> announced_count_{0};
 
   // Handed over, not committed yet.
-  std::vector<Epoch> passed_;          // per worker
-  std::vector<Batch> pending_;         // per partition
+  std::vector<Epoch> passed_;   // per worker
+  std::vector<Batch> pending_;  // per partition
   std::optional<Epoch> committed_;
 };
 

@@ -225,7 +225,13 @@ class SourceDriver {
     }
     run_ = ctx.snapshot_run();
     if (run_) root_ = run_->enroll_root(ctx.activator());
-    if (parts_.empty()) return;
+    if (parts_.empty()) {
+      // Nothing to read here, ever: this contributor has passed everything (else its
+      // worker never hands kComplete over and the run's last snapshot never commits).
+      snap_.passed(recovery::layout::kComplete);
+      if (run_) run_->finish(root_, first);
+      return;
+    }
     cap_ = ctx.take_initial_capability();
     cap_.downgrade(first);
     dirty_at_ = first;
@@ -268,6 +274,7 @@ class SourceDriver {
       cap_.drop();
       if (run_) run_->finish(root_, dirty_at_);
       snap_.passed(recovery::layout::kComplete);
+      if (run_) run_->finish(root_, first);
       return;
     }
     open_.clear();

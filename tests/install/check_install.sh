@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The newcomer route of README.md, end to end: install into a fresh prefix, check what
-# sluice.pc says, build the README's first program and tests/install/consumer.cpp out
-# of tree with `pkg-config --cflags --libs sluice` (plus -Wall -Wextra -Werror -O2: the
-# public headers give a user's program no warnings), run both with no LD_LIBRARY_PATH
-# (the README's rpath flag finds libsluice.so) and check their output.
+# sluice.pc says, run the installed sluice-recovery, build the README's first program
+# and tests/install/consumer.cpp out of tree with `pkg-config --cflags --libs sluice`
+# (plus -Wall -Wextra -Werror -O2: the public headers give a user's program no
+# warnings), run both with no LD_LIBRARY_PATH (the README's rpath flag finds
+# libsluice.so) and check their output.
 # Usage: check_install.sh BUILD_DIR SOURCE_DIR
 #
 # The fresh prefix: the build under test keeps the prefix it was configured with;
@@ -27,6 +28,13 @@ DESTDIR="$tmp/root" meson install -C "$build" --no-rebuild --quiet
 [ -f "$libdir/libsluice.so" ] || fail "meson install did not install $libdir/libsluice.so"
 [ -f "$prefix/include/sluice/sluice.hpp" ] || fail "headers not installed under include/sluice"
 [ -f "$libdir/pkgconfig/sluice.pc" ] || fail "meson install did not install sluice.pc"
+# The recovery tool runs from the installed tree as it is (its rpath is relative).
+recovery_tool="$prefix/$(option bindir)/sluice-recovery"
+[ -x "$recovery_tool" ] || fail "meson install did not install $recovery_tool"
+env -u LD_LIBRARY_PATH "$recovery_tool" init "$tmp/store" --partitions 2 >/dev/null ||
+  fail "the installed sluice-recovery does not run (init)"
+env -u LD_LIBRARY_PATH "$recovery_tool" info "$tmp/store" | grep -qx "partitions: 2" ||
+  fail "the installed sluice-recovery's info does not report the store it created"
 
 # Installed headers point at no file that is not installed.
 if grep -rln 'DESIGN\.md' "$prefix/include/sluice"; then

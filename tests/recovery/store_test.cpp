@@ -20,25 +20,13 @@
 
 #include <doctest/doctest.h>
 
-#include "../io/io_support.hpp"
+#include "test_support.hpp"
 
 using namespace sluice::recovery;
+using namespace sluice::recovery::testing;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::uint64_t test_seed() {
-  const char* s = std::getenv("SLUICE_SEED");
-  return s ? std::strtoull(s, nullptr, 0) : 20261202;
-}
-
-// prefix followed by n in decimal (built with append: GCC 12 reports a false
-// -Wrestrict on "literal" + std::string).
-std::string named(const char* prefix, std::uint64_t n) {
-  return std::string(prefix).append(std::to_string(n));
-}
-
-using io_test::TempDir;
 
 using Reference = std::vector<std::map<std::string, std::string>>;
 
@@ -335,8 +323,8 @@ TEST_CASE("a partition past the store's count is refused by every store, naming 
   LmdbStore lmdb(dir / "r", {.create_partitions = 2});
   MemoryStore memory(2);
   FaultStore fault(2);
-  for (Store* store : {static_cast<Store*>(&lmdb), static_cast<Store*>(&memory),
-                       static_cast<Store*>(&fault)}) {
+  for (Store* store :
+       {static_cast<Store*>(&lmdb), static_cast<Store*>(&memory), static_cast<Store*>(&fault)}) {
     CAPTURE(store->where());
     CHECK(contains(message_of([&] { store->get(2, "k"); }), "no partition 2 (it has 2)"));
     CHECK(contains(message_of([&] { store->commit(5, Batch{}, Durability::Sync); }),
