@@ -66,7 +66,7 @@ std::vector<std::string> fingerprint(const detail::Graph& graph) {
     for (const auto& in : step.inputs) {
       line.append(" in ");
       line.append(graph.steps[in.from.node].path);
-      line.append(":" + std::to_string(in.from.port));
+      line.append(":").append(std::to_string(in.from.port));
       line.append(in.pact == detail::PactKind::Exchange    ? "/exchange"
                   : in.pact == detail::PactKind::Broadcast ? "/broadcast"
                                                            : "/pipeline");

@@ -186,7 +186,7 @@ Stream<T> dynamic_input(const Dataflow& flow, std::string id,
         where, [&] { return source->build(ctx.step_path(), ctx.worker_index(), ctx.workers()); },
         "building");
     std::vector<OpenPart<T>> mine;
-    if (part) mine.push_back(OpenPart<T>{name, std::move(part), std::nullopt});
+    if (part) mine.push_back(OpenPart<T>{name, std::move(part), std::nullopt, std::nullopt});
     // A resumed run's epochs continue after the committed one (nothing is resumed).
     const Epoch first = ctx.snapshot_run() ? ctx.snapshot_run()->first_epoch() : Epoch{0};
     return SourceDriver<T>(ctx, out, std::move(mine), first, std::nullopt);

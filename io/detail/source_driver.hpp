@@ -274,7 +274,6 @@ class SourceDriver {
       cap_.drop();
       if (run_) run_->finish(root_, dirty_at_);
       snap_.passed(recovery::layout::kComplete);
-      if (run_) run_->finish(root_, first);
       return;
     }
     open_.clear();

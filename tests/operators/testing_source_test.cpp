@@ -189,7 +189,9 @@ TEST_CASE("an abort marker stops the run with a StepError; a resumed run continu
     op::output("out", op::input(flow, "in", source), sink);
     std::optional<StepError> error;
     try {
-      run(flow, RunConfig{workers});
+      RunConfig config;
+      config.workers = workers;
+      run(flow, config);
     } catch (const StepError& e) {
       error = e;
     }
