@@ -3,6 +3,9 @@
 
 #include <sluice/engine/key_hash.hpp>
 
+#include <algorithm>
+#include <stdexcept>
+
 namespace sluice::recovery {
 
 WorkerSnapshots::WorkerSnapshots(SnapshotRun& run, std::uint32_t worker)
@@ -13,17 +16,17 @@ WorkerSnapshots::WorkerSnapshots(SnapshotRun& run, std::uint32_t worker)
 }
 
 std::uint32_t WorkerSnapshots::enroll() {
+  if (built_) throw std::logic_error("WorkerSnapshots::enroll after the worker was built");
   passed_.push_back(first_);
   least_ = std::min(least_, first_);
   return static_cast<std::uint32_t>(passed_.size() - 1);
 }
 
 void WorkerSnapshots::built() {
+  built_ = true;
+  least_ = passed_.empty() ? layout::kComplete : *std::min_element(passed_.begin(), passed_.end());
   refresh();
-  if (passed_.empty()) {
-    least_ = layout::kComplete;
-    hand_over_if_due();
-  }
+  hand_over_if_due();
 }
 
 void WorkerSnapshots::refresh() {
@@ -51,6 +54,9 @@ void WorkerSnapshots::passed(std::uint32_t contributor, Epoch f) {
 }
 
 void WorkerSnapshots::hand_over_if_due() {
+  // Not before every contributor enrolled: one that passed everything while it was
+  // built (a source with nothing to read) must not hand the worker's kComplete over.
+  if (!built_) return;
   if (handed_any_ && handed_ == layout::kComplete) return;
   // Due when the least passed epoch moved past a snapshot epoch, or finished.
   if (least_ != layout::kComplete && !crossing(handed_, least_)) return;

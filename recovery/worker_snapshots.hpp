@@ -39,8 +39,8 @@ class WorkerSnapshots {
 
   // A new contributor (build time); returns its index.
   std::uint32_t enroll();
-  // Called once every operator is built: a worker with no contributor has passed
-  // everything.
+  // Called once every operator is built (no enroll after it): hand-overs start, and a
+  // worker with no contributor has passed everything.
   void built();
   // Takes the announcements the run has made since the last call (the worker calls
   // it before it delivers frontier changes, so a contributor whose frontier passed a
@@ -74,6 +74,7 @@ class WorkerSnapshots {
   Epoch least_ = 0;            // min of passed_
   Epoch handed_ = 0;           // least_ at the last hand-over
   bool handed_any_ = false;
+  bool built_ = false;  // every contributor enrolled: hand-overs may start
   std::vector<Batch> batches_;  // per partition
 };
 

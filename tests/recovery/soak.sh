@@ -17,16 +17,16 @@ run() {
   echo "== $*" >&2
   python3 "$kt" --trials "$trials" --kills 5 --extra="-s 30ms" "$@"
 }
-run --gen-words 400000 -- "$build/examples/wordcount" --input '{input}' --epoch-interval 10ms
+run --gen-words 2000000 -- "$build/examples/wordcount" --input '{input}' --epoch-interval 10ms
 for w in "tumbling --length-ms 1000" "sliding --length-ms 2000 --slide-ms 500" \
   "session --gap-ms 300"; do
   # shellcheck disable=SC2086
-  run --gen-events 300000 --output-flag=--output --output-flag=--late -- \
+  run --gen-events 1500000 --output-flag=--output --output-flag=--late -- \
     "$build/examples/windowed_sum" --input '{input}' --max-delay-ms 200 --epoch-ms 100 --window $w
 done
 for q in q4 q5 q7 q9 q11; do
   compare=lines
   [ "$q" = q4 ] && compare=last-per-key
-  run --compare=$compare -- "$build/bench/nexmark" --query "$q" --events 600000 --epoch-ms 100
+  run --compare=$compare -- "$build/bench/nexmark" --query "$q" --events 3000000 --epoch-ms 100
 done
 echo "soak: $((9 * trials * 5)) kill points scheduled (each test prints how many landed)"
