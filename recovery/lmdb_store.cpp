@@ -105,6 +105,30 @@ bool empty_dir(const fs::path& dir) {
   return fs::is_directory(dir, ec) && fs::directory_iterator(dir, ec) == fs::directory_iterator();
 }
 
+// A file a store's creation makes before its STORE file: LOCK, STORE.tmp, part-NNNN.mdb
+// and LMDB's part-NNNN.mdb-lock.
+bool creation_file(const std::string& name) {
+  if (name == "LOCK" || name == "STORE.tmp") return true;
+  if (name.size() < 13 || name.compare(0, 5, "part-") != 0) return false;
+  for (std::size_t i = 5; i < 9; ++i) {
+    if (name[i] < '0' || name[i] > '9') return false;
+  }
+  const std::string rest = name.substr(9);
+  return rest == ".mdb" || rest == ".mdb-lock";
+}
+
+// Decision: STORE is written last, after every partition file exists, so a directory
+// without STORE that holds only creation files is a creation that was killed: it is
+// created again (its leftovers removed under the lock), not refused as foreign.
+bool interrupted_creation(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec) || fs::exists(dir / "STORE", ec)) return false;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (!creation_file(entry.path().filename().string())) return false;
+  }
+  return !ec;
+}
+
 }  // namespace
 
 LmdbStore::LmdbStore(fs::path dir, Options options) : dir_(std::move(dir)), options_(options) {
@@ -121,7 +145,12 @@ LmdbStore::LmdbStore(fs::path dir, Options options) : dir_(std::move(dir)), opti
   if (exists && !fs::is_directory(dir_, ec)) {
     refuse(dir_, "it is not a directory; give -r a directory (it is created if missing)");
   }
-  const bool fresh = !exists || empty_dir(dir_);
+  const bool leftovers = exists && !empty_dir(dir_) && interrupted_creation(dir_);
+  if (leftovers && options_.read_only) {
+    refuse(dir_, "a run is creating it (its STORE file is not written yet), or a run was killed "
+                 "while creating it; try again, or give a run this -r to create it");
+  }
+  const bool fresh = !exists || empty_dir(dir_) || leftovers;
   if (fresh && !options_.create_partitions) {
     refuse(dir_, "it holds no recovery store; create one first");
   }
@@ -143,7 +172,12 @@ LmdbStore::LmdbStore(fs::path dir, Options options) : dir_(std::move(dir)), opti
     std::uint32_t n;
     if (fresh) {
       n = *options_.create_partitions;
-      write_store_file(dir_, n);
+      if (leftovers) {
+        for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+          const std::string name = entry.path().filename().string();
+          if (name != "LOCK") fs::remove(entry.path(), ec);
+        }
+      }
     } else {
       n = read_store_file(dir_);
       if (options_.create_partitions && *options_.create_partitions != n) {
@@ -166,6 +200,7 @@ LmdbStore::LmdbStore(fs::path dir, Options options) : dir_(std::move(dir)), opti
       }
     }
     for (std::uint32_t p = 0; p < n; ++p) envs_.push_back(open_env(p, fresh));
+    if (fresh) write_store_file(dir_, n);  // last: the store is whole
   } catch (...) {
     envs_.clear();
     if (lock_fd_ >= 0) ::close(lock_fd_);

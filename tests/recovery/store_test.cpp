@@ -331,3 +331,21 @@ TEST_CASE("a partition past the store's count is refused by every store, naming 
                    "no partition 5 (it has 2)"));
   }
 }
+
+TEST_CASE("a store whose creation was killed before its STORE file is created again") {
+  TempDir dir;
+  const fs::path path = dir / "r";
+  {
+    LmdbStore s(path, {.create_partitions = 2});
+    Batch b;
+    b.put("k", "v");
+    s.commit(0, b, Durability::Sync);
+  }
+  // What a kill between the partition files and STORE leaves: no STORE.
+  fs::remove(path / "STORE");
+  fs::remove(path / "part-0001.mdb");
+  LmdbStore again(path, {.create_partitions = 2});
+  CHECK(again.partitions() == 2);
+  CHECK_FALSE(again.get(0, "k"));  // a new store: the leftovers are gone
+  CHECK(fs::exists(path / "STORE"));
+}
