@@ -298,13 +298,17 @@ inline Stream<std::pair<std::int64_t, WinningBid>> local_winners(
   auto [out, winners] = b.add_output<std::pair<std::int64_t, WinningBid>>();
   b.build([auctions_in, bids_in, out, clock](OperatorContext& ctx) {
     using State = AuctionState;
-    using Open = KeyedState<std::int64_t, State>;
+    // Keyed by (auction, this worker): every worker holds every auction (broadcast) and
+    // the best of its own bids, so the store keeps one version per worker.
+    using Key = std::pair<std::int64_t, std::uint32_t>;
+    using Open = KeyedState<Key, State>;
     struct Pending {
       std::vector<AuctionTerms> auctions;
       std::vector<Bid> bids;
     };
     struct Op {
       window::EpochMap epochs;
+      std::uint32_t me;
       Open open;
       std::map<Epoch, Pending> pending;  // input not applied yet, by epoch
       // Auctions to look at once the frontier passes an epoch: those that close at it,
@@ -327,7 +331,8 @@ inline Stream<std::pair<std::int64_t, WinningBid>> local_winners(
         if (bid.date_time < a.date_time || a.expires < bid.date_time) return;
         if (!s.best || better_bid(bid, *s.best)) s.best = bid;
       }
-      State& at(std::int64_t key) {
+      State& at(std::int64_t auction) {
+        const Key key{auction, me};
         auto it = open.find_or_make(key, hash_key(key), [] { return State{}; });
         open.changed(it);
         return Open::value(it);
@@ -352,7 +357,7 @@ inline Stream<std::pair<std::int64_t, WinningBid>> local_winners(
       }
       void check(Epoch x, std::vector<std::int64_t>& keys, Session<std::pair<std::int64_t, WinningBid>>& session) {
         for (std::int64_t key : keys) {
-          auto it = open.find(key);
+          auto it = open.find(Key{key, me});
           if (it == open.end()) continue;
           State& s = Open::value(it);
           if (!s.auction) {  // drop the early bids whose auction can no longer count them
@@ -369,15 +374,34 @@ inline Stream<std::pair<std::int64_t, WinningBid>> local_winners(
         }
       }
     };
-    Op op{clock.epochs(ctx.config()), {}, {}, {}, {}, sluice::detail::KeyedSnapshots(ctx.enroll_snapshots())};
+    Op op{clock.epochs(ctx.config()), ctx.worker_index(), {}, {}, {}, {},
+          sluice::detail::KeyedSnapshots(ctx.enroll_snapshots())};
     if (op.snaps.on()) {
+      // Every worker's versions, merged per auction (terms, the best bid, early bids);
+      // an auction that closed by the committed epoch (a stale version of a worker
+      // the run no longer has) is dropped.
       op.open.track_changes();
       Capability at = ctx.take_initial_capability();
-      at.downgrade(op.snaps.handle().first_epoch());
-      op.snaps.restore<std::int64_t, State>(ctx, [&](std::int64_t key, std::uint64_t hash, State s) {
-        if (s.auction) op.check_at(std::max(at.epoch(), op.epochs.epoch_of(at_ms(s.auction->expires))), key);
-        for (const auto& e : s.early) op.check_at(std::max(at.epoch(), e.first), key);
-        op.open.find_or_make(key, hash, [&] { return std::move(s); });
+      const Epoch first = op.snaps.handle().first_epoch();
+      at.downgrade(first);
+      op.snaps.restore<Key, State>(
+          ctx,
+          [&](Key key, std::uint64_t, State s) {
+            if (s.auction && op.epochs.epoch_of(at_ms(s.auction->expires)) < first) return;
+            State& mine = op.at(key.first);
+            if (s.auction) mine.auction = s.auction;
+            if (s.best && (!mine.best || better_bid(*s.best, *mine.best))) mine.best = s.best;
+            mine.early.insert(mine.early.end(), s.early.begin(), s.early.end());
+          },
+          false);
+      op.open.erase_if([&](auto it) {  // visits every auction, erases none
+        const State& s = Open::value(it);
+        const std::int64_t auction = it->first.first;
+        if (s.auction) {
+          op.check_at(std::max(first, op.epochs.epoch_of(at_ms(s.auction->expires))), auction);
+        }
+        for (const auto& e : s.early) op.check_at(std::max(first, e.first), auction);
+        return false;
       });
       if (!op.due.empty()) op.held = std::move(at);
     }

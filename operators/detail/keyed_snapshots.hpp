@@ -38,11 +38,13 @@ class KeyedSnapshots {
 
   // Calls f(K key, std::uint64_t hash, S snapshot) for every key of the committed
   // state that routes to this worker (by the same hash as live records, among
-  // ctx.workers()), each decoded from the store.
+  // ctx.workers()), each decoded from the store; with routed = false, every key (an
+  // operator whose state is not partitioned by key merges them itself).
   template <class K, class S, class F>
-  void restore(OperatorContext& ctx, F&& f) {
-    snap_.restore(ctx.workers(), [&](std::uint64_t hash, std::string_view kb,
-                                     std::string_view vb) {
+  void restore(OperatorContext& ctx, F&& f, bool routed = true) {
+    const std::optional<std::uint32_t> workers =
+        routed ? std::optional<std::uint32_t>(ctx.workers()) : std::nullopt;
+    snap_.restore(workers, [&](std::uint64_t hash, std::string_view kb, std::string_view vb) {
       K key = from_bytes<K>(kb, "a key of the recovery store");
       S snapshot = from_bytes<S>(vb, "a key's state in the recovery store");
       f(std::move(key), hash, std::move(snapshot));
