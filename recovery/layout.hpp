@@ -17,7 +17,7 @@
 // Metadata: 'M' name. In every partition, "durable" (tag:u64): the partition holds
 // every version up to that snapshot epoch. In partition 0 also "format" (kFormat),
 // "fingerprint" (the dataflow's description, text), "exec/" n:u32 (text: one line
-// per execution) and "step/" node:u32 (the step's path).
+// per execution). A step is named by its fingerprint line: line n is node n.
 //
 // Decision: the committed epoch is the least "durable" over the partitions (each
 // partition commits on its own, so a kill between two partitions' commits leaves

@@ -59,6 +59,13 @@ RunConfig with_store(std::shared_ptr<recovery::Store> store, std::uint32_t worke
   return config;
 }
 
+// Puts key = value into partition 0 of `store`, synced: a store changed behind a run.
+void put_synced(recovery::Store& store, const std::string& key, const std::string& value) {
+  recovery::Batch b;
+  b.put(key, value);
+  store.commit(0, b, recovery::Durability::Sync);
+}
+
 std::string error_of(const Dataflow& flow, const RunConfig& config) {
   try {
     run(flow, config);
@@ -105,25 +112,19 @@ TEST_CASE("a store of another format version, or with a damaged mark, is refused
   auto store = std::make_shared<recovery::MemoryStore>(1);
   run(sums_flow(dir / "a"), with_store(store));
   SUBCASE("another format version") {
-    recovery::Batch b;
-    b.put(recovery::layout::meta_key("format"), "99");
-    store->commit(0, b, recovery::Durability::Sync);
+    put_synced(*store, recovery::layout::meta_key("format"), "99");
     const std::string m = error_of(sums_flow(dir / "b"), with_store(store));
     CHECK(contains(m, "has format version 99; this build reads version"));
     CHECK(contains(m, "use a new directory"));
   }
   SUBCASE("a malformed durable mark") {
-    recovery::Batch b;
-    b.put(recovery::layout::meta_key("durable"), "x");
-    store->commit(0, b, recovery::Durability::Sync);
+    put_synced(*store, recovery::layout::meta_key("durable"), "x");
     const std::string m = error_of(sums_flow(dir / "b"), with_store(store));
     CHECK(contains(m, "malformed durable mark"));
   }
   SUBCASE("data without a format record (not written by sluice)") {
     auto other = std::make_shared<recovery::MemoryStore>(1);
-    recovery::Batch b;
-    b.put("some key", "some value");
-    other->commit(0, b, recovery::Durability::Sync);
+    put_synced(*other, "some key", "some value");
     const std::string m = error_of(sums_flow(dir / "b"), with_store(other));
     CHECK(contains(m, "holds data but no format record"));
   }
