@@ -4,6 +4,12 @@
 // key's updated count for every record (op::stateful_map) or once per key per epoch (a
 // custom operator). A sink on every worker keeps each key's largest count; the counts
 // must sum to N (and in record mode exactly N counts must be emitted).
+//
+// With --source-parts P the records come from a partitioned source instead (io's
+// FixedPartitionedSource: part p generates i = p, p + P, ...; its position is the next
+// i), with ingestion epochs of --epoch-ms, so that the run can take -r DIR (snapshots
+// every --snapshot-ms into a recovery store): what bench/recovery_overhead.sh measures
+// against the same run without -r.
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
@@ -72,6 +78,76 @@ struct Workload {
   std::uint64_t epoch_records = 10'000;
   std::uint64_t chunk = 0;
   std::size_t batch_size = 1024;
+  // The partitioned-source form (0: the generator operator below).
+  std::uint32_t source_parts = 0;
+  std::uint64_t epoch_ms = 1000;
+  std::string recovery_dir;
+  std::uint64_t snapshot_ms = 1000;
+};
+
+// The partitioned-source form: part p of P generates records i = p, p + P, ... < N,
+// a batch per next_batch; its position is the next i.
+template <class K>
+class GeneratedPart final : public sluice::io::SourcePartition<Record<K>> {
+ public:
+  GeneratedPart(const Workload& load, std::uint64_t next, std::uint64_t stride)
+      : make_{bench::FastMod(load.keys)},
+        records_(load.records),
+        batch_(load.batch_size),
+        next_(next),
+        stride_(stride) {}
+  bool next_batch(std::vector<Record<K>>& out) override {
+    std::uint64_t i = next_;
+    const std::uint64_t stride = stride_, records = records_;
+    for (std::size_t n = 0; n < batch_ && i < records; ++n, i += stride) make_.append(i, out);
+    next_ = i;
+    return next_ < records_;
+  }
+  std::string snapshot() override { return std::to_string(next_); }
+
+ private:
+  RecordMaker<K> make_;
+  std::uint64_t records_;
+  std::size_t batch_;
+  std::uint64_t next_;
+  std::uint64_t stride_;
+};
+
+template <class K>
+class GeneratedSource final : public sluice::io::FixedPartitionedSource<Record<K>> {
+ public:
+  explicit GeneratedSource(Workload load) : load_(std::move(load)) {}
+  std::vector<std::string> list_parts(std::uint32_t) override {
+    std::vector<std::string> names;
+    for (std::uint32_t p = 0; p < load_.source_parts; ++p) {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "part-%05u", p);
+      names.emplace_back(buf);
+    }
+    return names;
+  }
+  std::unique_ptr<sluice::io::SourcePartition<Record<K>>> build_part(
+      const std::string& step, const std::string& part,
+      std::optional<std::string> resume) override {
+    unsigned index = 0;
+    char tail = 0;
+    if (std::sscanf(part.c_str(), "part-%u%c", &index, &tail) != 1 || index >= load_.source_parts) {
+      throw sluice::ConfigError("step '" + step + "': '" + part + "' is not a partition name");
+    }
+    std::uint64_t next = index;
+    if (resume) {
+      const char* end = resume->data() + resume->size();
+      const auto [ptr, ec] = std::from_chars(resume->data(), end, next);
+      if (ec != std::errc() || ptr != end || next % load_.source_parts != index) {
+        throw sluice::ConfigError("step '" + step + "': '" + *resume +
+                                  "' is not a position of partition " + part);
+      }
+    }
+    return std::make_unique<GeneratedPart<K>>(load_, next, load_.source_parts);
+  }
+
+ private:
+  Workload load_;
 };
 
 // Worker w emits records i = w, w + W, ... < N: its j-th at epoch j / E, at most
@@ -270,10 +346,15 @@ int run(const Workload& load, std::uint32_t workers, bool per_epoch, const char*
   sluice::RunConfig config;
   config.workers = workers;
   config.batch_size = load.batch_size;
+  config.epoch_interval = std::chrono::milliseconds(load.epoch_ms);
+  config.recovery_dir = load.recovery_dir;
+  config.snapshot_interval = std::chrono::milliseconds(load.snapshot_ms);
   double seconds = 0;
   try {
     sluice::Dataflow flow("keyed_count");
-    auto records = generate<K>(flow, load);
+    auto records = load.source_parts == 0
+                       ? generate<K>(flow, load)
+                       : sluice::op::input(flow, "generate", GeneratedSource<K>(load));
     check<K>(per_epoch ? count_epochs<K>(records) : count_records<K>(records), results);
     bench::Stopwatch watch;
     sluice::run(flow, config);
@@ -321,7 +402,10 @@ int run(const Workload& load, std::uint32_t workers, bool per_epoch, const char*
       .add("keys", load.keys)
       .add("key_type", key_type)
       .add("emit", per_epoch ? "epoch" : "record")
-      .add("epoch_records", load.epoch_records)
+      .add("epoch_records", load.source_parts == 0 ? load.epoch_records : 0)
+      .add("source_parts", load.source_parts)
+      .add("recovery", load.recovery_dir.empty() ? "off" : "on")
+      .add("snapshot_ms", load.recovery_dir.empty() ? 0 : load.snapshot_ms)
       .add("seconds", seconds)
       .add("records_per_second", rate)
       .add("records_per_second_per_worker", rate / workers)
@@ -365,9 +449,28 @@ int main(int argc, char** argv) {
                  "records per batch between operators (RunConfig::batch_size, 1..2^20)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20))
       ->capture_default_str();
+  app.add_option("--source-parts", load.source_parts,
+                 "records from a partitioned source of P parts, with ingestion epochs (0: the "
+                 "generator operator)")
+      ->check(CLI::Range(0u, 4096u))
+      ->capture_default_str();
+  app.add_option("--epoch-ms", load.epoch_ms, "with --source-parts: epoch length in ms")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{86'400'000}))
+      ->capture_default_str();
+  app.add_option("-r,--recovery-directory", load.recovery_dir,
+                 "with --source-parts and --emit record: snapshot into this recovery store");
+  app.add_option("--snapshot-ms", load.snapshot_ms, "with -r: ms between snapshots")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{86'400'000}))
+      ->capture_default_str();
   if (int code = bench::parse(app, argc, argv); code >= 0) return code;
 
   const bool per_epoch = emit == "epoch";
+  if (!load.recovery_dir.empty() && (load.source_parts == 0 || per_epoch)) {
+    std::fprintf(stderr,
+                 "error: -r needs --source-parts P and --emit record (the generator operator "
+                 "and the epoch counter keep state no snapshot holds)\n");
+    return 2;
+  }
   if (key_type == "u64") return run<std::uint64_t>(load, workers, per_epoch, "u64");
   return run<std::string>(load, workers, per_epoch, "string");
 }

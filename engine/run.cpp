@@ -80,7 +80,9 @@ std::vector<std::string> fingerprint(const detail::Graph& graph) {
   return lines;
 }
 
-const char* signal_name(int signo) { return signo == SIGINT ? "SIGINT" : "SIGTERM"; }
+const char* signal_name(int signo) {
+  return signo == SIGINT ? "SIGINT" : "SIGTERM";
+}
 
 // SIGINT or SIGTERM during a run (detail/stop_signals.hpp). Decision: with a recovery
 // directory the first one is a savepoint: the run's sources are asked for a snapshot
@@ -91,10 +93,16 @@ void on_stop_signal(detail::RunShared& shared, int signo, int count) {
   const std::string name = signal_name(signo);
   recovery::SnapshotRun* run = shared.snapshots.get();
   if (run == nullptr) {
-    shared.fail(std::make_exception_ptr(Interrupted(
+    const bool stopped = shared.stop_unless_publishing(std::make_exception_ptr(Interrupted(
         signo, "interrupted by " + name +
                    " before the run finished; it had no recovery directory (-r DIR), so "
                    "nothing of it was kept and no output file was changed")));
+    if (!stopped) {
+      std::fprintf(stderr,
+                   "sluice: %s: the run had finished its input and is publishing its "
+                   "outputs; it ends normally\n",
+                   name.c_str());
+    }
     return;
   }
   const std::string where = run->store().where();
@@ -114,9 +122,9 @@ void on_stop_signal(detail::RunShared& shared, int signo, int count) {
   const auto committed = run->committed();
   const std::string kept = committed ? "epoch " + std::to_string(*committed)
                                      : "nothing yet (a resumed run starts from the beginning)";
-  shared.fail(std::make_exception_ptr(Interrupted(
-      signo, "stopped at once by a second " + name + "; the recovery store " + where +
-                 " keeps " + kept + "; to resume, run the same command again")));
+  shared.fail(std::make_exception_ptr(
+      Interrupted(signo, "stopped at once by a second " + name + "; the recovery store " + where +
+                             " keeps " + kept + "; to resume, run the same command again")));
 }
 
 std::unique_ptr<recovery::SnapshotRun> open_recovery(const detail::Graph& graph,
@@ -134,6 +142,7 @@ std::unique_ptr<recovery::SnapshotRun> open_recovery(const detail::Graph& graph,
   options.snapshot_interval = config.snapshot_interval;
   options.backup_interval = config.backup_interval;
   options.workers = config.workers;
+  options.pending_limit = config.recovery_pending_limit;
   options.fingerprint = fingerprint(graph);
   return std::make_unique<recovery::SnapshotRun>(std::move(store), std::move(options));
 }
@@ -168,12 +177,20 @@ void run(const Dataflow& flow, const RunConfig& config) {
   detail::RunShared shared(graph, config);
   if (snapshots) shared.snapshots = std::move(snapshots);
   // Before any thread starts, so that every one inherits the blocked signals.
-  detail::StopSignals signals([&shared](int signo, int count) { on_stop_signal(shared, signo, count); });
+  detail::StopSignals signals(
+      [&shared](int signo, int count) { on_stop_signal(shared, signo, count); });
   if (shared.snapshots) {
     shared.snapshots->start([&shared](std::exception_ptr error) { shared.fail(error); });
   }
   detail::start_workers(shared);
-  if (shared.snapshots) shared.snapshots->stop(!shared.error());
+  if (shared.snapshots) {
+    shared.snapshots->stop(!shared.error());
+    if (!shared.error() && shared.snapshots->savepoint_requested()) {
+      std::fprintf(stderr,
+                   "sluice: the run had finished its input when it was asked to stop; it "
+                   "ended normally and its outputs are complete\n");
+    }
+  }
   if (auto error = shared.error()) std::rethrow_exception(error);
 }
 

@@ -37,6 +37,9 @@ struct RunConfig {
   std::chrono::milliseconds backup_interval{0};
   // The partitions of a directory this run creates (an existing one keeps its own).
   std::uint32_t recovery_partitions = 1;
+  // Snapshot bytes handed to the writer and not yet committed before it stops asking
+  // for snapshot epochs (recovery/snapshot_run.hpp).
+  std::size_t recovery_pending_limit = std::size_t{256} << 20;
   // Tests: the store to use instead of opening recovery_dir (which then only names it).
   std::shared_ptr<recovery::Store> recovery_store;
 

@@ -1,6 +1,14 @@
 // KeyedState<K, V>: the per-key state of a keyed operator on one worker, plus the
 // change tracking the snapshot protocol needs: with track_changes() on, every key
-// created, changed or discarded since the last take_changes() is reported there once.
+// changed since the last take_changes() is reported there once with its value, and
+// every key discarded since then that may have a stored version (one present when
+// tracking started, or reported by an earlier take) is reported discarded. A key made
+// and discarded between two takes is not reported at all (nothing of it was stored).
+//
+// Decision: entries present when track_changes() is called count as stored (a
+// recovering operator restores its keys first, then starts tracking). Costs: one
+// branch per update; the first change of a key per take appends its index to a list
+// (no hashing, no copy of the key); a discarded stored key copies its key once.
 //
 // Layout: the entries {key, value} live in one dense vector;
 // an open-addressing index of 8-byte slots (32 bits of the key's hash, the entry's
@@ -25,8 +33,6 @@
 #include <utility>
 #include <vector>
 
-#include <absl/container/flat_hash_set.h>
-
 #include <sluice/engine/key_hash.hpp>
 #include <sluice/operators/detail/each_item.hpp>
 #include <sluice/operators/detail/huge_page_allocator.hpp>
@@ -42,6 +48,8 @@ struct StateHash {
 
 template <class K, class V>
 class KeyedState {
+  static constexpr std::uint32_t kClean = std::numeric_limits<std::uint32_t>::max();
+
  public:
   struct Entry {
     K first;
@@ -51,7 +59,10 @@ class KeyedState {
     // erasure moving the last entry into the hole re-points that entry's slot with
     // one store instead of probing for it (a cache miss per erased key).
     std::uint32_t slot = 0;
-    bool dirty = false;
+    // Change tracking: its place in dirty_ (kClean: unchanged since the last take),
+    // and whether a version of it may be stored (a discard is then reported).
+    std::uint32_t dirty_pos = kClean;
+    bool stored = false;
 
     // The value is made in place, from make()'s result (no move of V). Moving a value
     // here made GCC 12 report -Wstringop-overread in windowed programs, a false
@@ -147,15 +158,24 @@ class KeyedState {
  public:
   // Marks the entry's value as changed (for the next take_changes()).
   void changed(iterator it) {
-    if (tracking_ && !it->dirty) {
-      it->dirty = true;
-      dirty_.insert(it->first);
+    if (tracking_ && it->dirty_pos == kClean) {
+      it->dirty_pos = static_cast<std::uint32_t>(dirty_.size());
+      dirty_.push_back(static_cast<std::uint32_t>(it.e_ - entries_.data()));
     }
   }
-  // Removes the entry; reported as discarded by the next take_changes(). The last
-  // entry moves into its place.
+  // Removes the entry; reported as discarded by the next take_changes() if it may
+  // have a stored version. The last entry moves into its place.
   void erase(iterator it) {
-    if (tracking_) dirty_.insert(it->first);
+    if (tracking_) {
+      if (it->dirty_pos != kClean) {
+        const std::uint32_t moved = dirty_.back();
+        dirty_[it->dirty_pos] = moved;
+        entries_[moved].dirty_pos = it->dirty_pos;
+        dirty_.pop_back();
+        it->dirty_pos = kClean;
+      }
+      if (it->stored) discarded_.emplace_back(it->first, it->hash);
+    }
     erase_at(static_cast<std::size_t>(it.e_ - entries_.data()));
   }
   // Calls f(iterator) for every entry; removes those for which it returns true.
@@ -278,42 +298,43 @@ class KeyedState {
   }
 
   // Starts change tracking (recovery turns it on; it costs one branch per update).
-  void track_changes() { tracking_ = true; }
+  // Every entry present now counts as stored.
+  void track_changes() {
+    tracking_ = true;
+    for (Entry& e : entries_) e.stored = true;
+  }
   bool tracking() const { return tracking_; }
 
-  // The keys changed since the last call, each with snapshot(value), or nullopt for a
-  // key whose state was discarded; clears the change marks.
+  // The keys changed since the last call, each with snapshot(value), and the stored
+  // keys discarded since (nullopt), discarded ones first; clears the change marks.
   template <class Snapshot>
   auto take_changes(Snapshot&& snapshot) {
     using S = std::decay_t<decltype(snapshot(std::declval<const V&>()))>;
     std::vector<std::pair<K, std::optional<S>>> out;
-    out.reserve(dirty_.size());
-    for (const K& key : dirty_) {
-      auto it = find(key);
-      if (it == end()) {
+    out.reserve(discarded_.size() + dirty_.size());
+    for_each_change([&](const K& key, std::uint64_t, const V* value) {
+      if (value == nullptr) {
         out.emplace_back(key, std::nullopt);
       } else {
-        it->dirty = false;
-        out.emplace_back(key, snapshot(std::as_const(it->second)));
+        out.emplace_back(key, snapshot(*value));
       }
-    }
-    dirty_.clear();
+    });
     return out;
   }
 
-  // Calls f(key, hash, const V* value) for every key changed since the last call (or
-  // take_changes), value null for a discarded key; clears the change marks.
+  // Calls f(key, hash, const V* value) for every stored key discarded since the last
+  // call (or take_changes; value null), then for every key changed since; clears the
+  // change marks. A key discarded and made again is reported twice, in that order (the
+  // later report wins). f must not change the state.
   template <class F>
   void for_each_change(F&& f) {
-    for (const K& key : dirty_) {
-      const std::uint64_t h = hash(key);
-      auto it = find(key, h);
-      if (it == end()) {
-        f(key, h, static_cast<const V*>(nullptr));
-      } else {
-        it->dirty = false;
-        f(key, h, static_cast<const V*>(&it->second));
-      }
+    for (const auto& [key, h] : discarded_) f(key, h, static_cast<const V*>(nullptr));
+    discarded_.clear();
+    for (const std::uint32_t i : dirty_) {
+      Entry& e = entries_[i];
+      e.dirty_pos = kClean;
+      e.stored = true;
+      f(std::as_const(e.first), e.hash, static_cast<const V*>(&e.second));
     }
     dirty_.clear();
   }
@@ -373,6 +394,9 @@ class KeyedState {
     const std::size_t last = entries_.size() - 1;
     if (index != last) {
       slots_[entries_[last].slot].index = static_cast<std::uint32_t>(index);
+      if (entries_[last].dirty_pos != kClean) {
+        dirty_[entries_[last].dirty_pos] = static_cast<std::uint32_t>(index);
+      }
       // Rebuilt in place: a value need not be move-assignable (a logic with a lambda).
       std::destroy_at(&entries_[index]);
       std::construct_at(&entries_[index], std::move(entries_[last]));
@@ -400,7 +424,8 @@ class KeyedState {
   std::vector<Entry, detail::HugePageAllocator<Entry>> entries_;
   std::vector<Slot, detail::HugePageAllocator<Slot>> slots_;
   std::size_t mask_ = 0;
-  absl::flat_hash_set<K, StateHash<K>> dirty_;
+  std::vector<std::uint32_t> dirty_;                    // entries changed since the last take
+  std::vector<std::pair<K, std::uint64_t>> discarded_;  // stored keys erased since
   bool tracking_ = false;
 };
 

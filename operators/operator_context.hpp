@@ -273,6 +273,11 @@ class OperatorContext {
     return w ? &w->run() : nullptr;
   }
 
+  // A sink that finished asks before it publishes its output files (renames them into
+  // place): false when a stop signal stopped the run first (the files stay temporary;
+  // with recovery, a resumed run goes on with them). See detail/run_shared.hpp.
+  bool begin_publishing() { return op_.begin_publishing(); }
+
   // Run the logic again soon / at a time; wake it from another thread.
   void activate() { op_.activate(); }
   void activate_at(std::chrono::steady_clock::time_point when) { op_.activate_at(when); }

@@ -66,9 +66,22 @@ std::string value(std::string_view bytes) {
   out.append(bytes);
   return out;
 }
-std::string tombstone() { return "T"; }
-bool is_tombstone(std::string_view stored) { return stored.empty() || stored[0] != 'V'; }
-std::string_view value_bytes(std::string_view stored) { return stored.substr(1); }
+std::string tombstone() {
+  return "T";
+}
+void append_value(std::string& out, std::string_view bytes) {
+  out.push_back('V');
+  out.append(bytes);
+}
+void append_tombstone(std::string& out) {
+  out.push_back('T');
+}
+bool is_tombstone(std::string_view stored) {
+  return stored.empty() || stored[0] != 'V';
+}
+std::string_view value_bytes(std::string_view stored) {
+  return stored.substr(1);
+}
 
 std::string source_position(std::string_view at, std::string_view stamp) {
   std::string out;

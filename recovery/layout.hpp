@@ -60,6 +60,8 @@ std::string_view without_tag(std::string_view state_key);
 
 std::string value(std::string_view bytes);
 std::string tombstone();
+void append_value(std::string& out, std::string_view bytes);  // value(bytes), appended
+void append_tombstone(std::string& out);
 bool is_tombstone(std::string_view stored);
 std::string_view value_bytes(std::string_view stored);  // precondition: !is_tombstone
 

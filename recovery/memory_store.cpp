@@ -21,11 +21,12 @@ std::optional<std::string> MemoryStore::find(const Map& map, std::string_view ke
 }
 
 void MemoryStore::apply(Map& map, const Batch& batch) {
-  for (const Batch::Op& op : batch.ops()) {
+  for (const Batch::Op op : batch.ops()) {
     if (op.value) {
-      map.insert_or_assign(op.key, *op.value);
+      map.insert_or_assign(std::string(op.key), std::string(*op.value));
     } else {
-      map.erase(op.key);
+      const auto it = map.find(op.key);
+      if (it != map.end()) map.erase(it);
     }
   }
 }

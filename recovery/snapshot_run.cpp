@@ -211,6 +211,8 @@ void SnapshotRun::ask_roots() {
   if (answered_.load(std::memory_order_relaxed) < requested_.load(std::memory_order_relaxed)) {
     return;  // the last request is still open
   }
+  // Over the limit: the next snapshot epoch waits for a commit to drain the queue.
+  if (pending_bytes_.load(std::memory_order_relaxed) > options_.pending_limit) return;
   const bool live =
       std::any_of(roots_.begin(), roots_.end(), [](const Root& r) { return !r.done; });
   if (!live) return;
@@ -223,7 +225,13 @@ void SnapshotRun::ask_roots() {
 
 void SnapshotRun::answer_if_ready() {
   const std::uint64_t request = requested_.load(std::memory_order_relaxed);
-  if (answered_.load(std::memory_order_relaxed) >= request) return;
+  // Not before start(): a root of another worker may not have enrolled yet.
+  const bool live =
+      !started_ || std::any_of(roots_.begin(), roots_.end(), [](const Root& r) { return !r.done; });
+  if (answered_.load(std::memory_order_relaxed) >= request) {
+    if (!live) closed_.store(true, std::memory_order_release);
+    return;
+  }
   for (const Root& r : roots_) {
     if (!r.done && r.reported < request) return;
   }
@@ -240,6 +248,7 @@ void SnapshotRun::answer_if_ready() {
   for (const Root& r : roots_) {
     if (!r.done) r.activator.activate();
   }
+  if (!live) closed_.store(true, std::memory_order_release);
 }
 
 void SnapshotRun::hand_over(std::uint32_t worker, Epoch passed, std::vector<Batch>& batches) {
@@ -248,6 +257,7 @@ void SnapshotRun::hand_over(std::uint32_t worker, Epoch passed, std::vector<Batc
     passed_.at(worker) = std::max(passed_[worker], passed);
     for (std::size_t p = 0; p < batches.size(); ++p) {
       if (batches[p].empty()) continue;
+      pending_bytes_.fetch_add(batches[p].bytes(), std::memory_order_acq_rel);
       if (pending_[p].empty()) {
         std::swap(pending_[p], batches[p]);
       } else {
@@ -261,6 +271,11 @@ void SnapshotRun::hand_over(std::uint32_t worker, Epoch passed, std::vector<Batc
 
 void SnapshotRun::start(std::function<void(std::exception_ptr)> on_error) {
   on_error_ = std::move(on_error);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    started_ = true;
+    answer_if_ready();
+  }
   writer_ = std::thread([this] { writer_loop(); });
 }
 
@@ -281,6 +296,18 @@ void SnapshotRun::request_savepoint(std::function<void(Epoch)> on_committed) {
     on_savepoint_ = std::move(on_committed);
   }
   wake_.notify_one();
+}
+
+bool SnapshotRun::savepoint_requested() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return static_cast<bool>(on_savepoint_);
+}
+
+bool SnapshotRun::begin_publishing() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (savepoint_done_) return false;
+  publishing_ = true;
+  return true;
 }
 
 void SnapshotRun::writer_loop() {
@@ -326,6 +353,8 @@ bool SnapshotRun::commit_ready(std::unique_lock<std::mutex>& lock) {
   std::vector<Batch> batches(pending_.size());
   batches.swap(pending_);
   pending_.resize(batches.size());
+  std::size_t bytes = 0;
+  for (const Batch& b : batches) bytes += b.bytes();
   const bool written = write_unlocked(lock, [&] {
     const std::string mark = layout::encode_u64(*target);
     for (std::uint32_t p = 0; p < batches.size(); ++p) {
@@ -335,7 +364,10 @@ bool SnapshotRun::commit_ready(std::unique_lock<std::mutex>& lock) {
     for (std::uint32_t p = 0; p < batches.size(); ++p) store_->sync(p);
     collector_.committed(Clock::now(), *target, batches);
   });
-  if (written) committed_ = target;
+  if (written) {
+    committed_ = target;
+    pending_bytes_.fetch_sub(bytes, std::memory_order_acq_rel);
+  }
   return written;
 }
 
@@ -371,7 +403,7 @@ bool SnapshotRun::write_unlocked(std::unique_lock<std::mutex>& lock,
 
 void SnapshotRun::savepoint_if_committed(std::unique_lock<std::mutex>& lock) {
   if (!savepoint_epoch_ || !committed_ || *committed_ < *savepoint_epoch_ ||
-      *committed_ == layout::kComplete) {
+      *committed_ == layout::kComplete || publishing_) {
     return;
   }
   savepoint_done_ = true;

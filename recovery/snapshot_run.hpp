@@ -24,6 +24,16 @@
 // kComplete last. A writer error (a failing disk, a full map) stops the run through
 // `on_error` and nothing after the last commit is marked committed.
 //
+// Bounded memory. Workers write only when they cross an announced snapshot epoch, and
+// the writer announces none while it commits (asking is its own loop's work), so a
+// slow disk delays the next snapshot instead of queueing snapshots: what is held is
+// the commit being written and the writes for the epochs announced since. Those can
+// pile up only while some worker lags the others across several announcements (a
+// stateful step behind an exchange passes an epoch on every worker at about the same
+// time; pipelines without one can drift): over `pending_limit` bytes handed over and
+// not yet committed, the writer asks for no new snapshot epoch until a commit brings
+// them under it. What is held is then at most the limit plus one snapshot's changes.
+//
 // Garbage collection (version_collector.hpp). A key's version superseded at a
 // committed epoch is kept for `backup_interval` of wall time after that commit (so a
 // copy of the store taken within that time still resumes), then the writer erases it,
@@ -67,6 +77,10 @@ class SnapshotRun {
     // The dataflow's description, one line per step; a store written by another
     // dataflow is refused, naming the first line that differs.
     std::vector<std::string> fingerprint;
+    // The most bytes handed over and not yet committed before the writer stops asking
+    // for snapshot epochs (see above). Decision: 256 MiB, about 4 M changed keys of a
+    // small state.
+    std::size_t pending_limit = std::size_t{256} << 20;
   };
 
   // Opens `store` for a run: checks its format and fingerprint (recording them in a
@@ -106,9 +120,15 @@ class SnapshotRun {
   // after, so that those positions are in it. (A snapshot epoch below them would need
   // positions the root never wrote: it passed that epoch before it was announced.)
   void finish(std::uint32_t root, Epoch last);
+  // The bytes handed over and not yet committed.
+  std::size_t pending_bytes() const { return pending_bytes_.load(std::memory_order_acquire); }
   // How many snapshot epochs were announced; appends those from index `from` on.
   std::size_t announced_count() const { return announced_count_.load(std::memory_order_acquire); }
   void announced(std::size_t from, std::vector<Epoch>& out) const;
+  // Every root finished and no request is open: no snapshot epoch will be announced
+  // again (a contributor that passed everything need not write what only a later
+  // snapshot would hold).
+  bool announcements_closed() const { return closed_.load(std::memory_order_acquire); }
 
   // --- writes (worker threads) ---
   // Worker `worker` has written everything before `passed` (kComplete: everything):
@@ -123,6 +143,14 @@ class SnapshotRun {
   // from the writer thread; the writer commits nothing after it. If the run finishes
   // first (kComplete), it is never called.
   void request_savepoint(std::function<void(Epoch)> on_committed);
+  // A savepoint was requested (whether or not it stopped the run).
+  bool savepoint_requested() const;
+  // A sink that finished asks before it publishes its files (renames them into place).
+  // Exactly one of the two wins: a savepoint that stopped the run first refuses it
+  // (false: the files stay temporary, a resumed run goes on with them); a sink that
+  // publishes first makes a later savepoint commit without stopping the run (it is
+  // finishing: its outputs are complete, and it ends normally).
+  bool begin_publishing();
 
   // Ends the run. clean: commits everything handed over first (the run's last
   // snapshot, or kComplete once every worker passed everything). Not clean: commits
@@ -131,10 +159,10 @@ class SnapshotRun {
 
  private:
   void writer_loop();
-  void ask_roots();                                          // writer thread, under mutex_
-  void answer_if_ready();                                    // under mutex_
-  bool commit_ready(std::unique_lock<std::mutex>& lock);     // writer thread
-  void collect_garbage(std::unique_lock<std::mutex>& lock);  // writer thread
+  void ask_roots();                                                 // writer thread, under mutex_
+  void answer_if_ready();                                           // under mutex_
+  bool commit_ready(std::unique_lock<std::mutex>& lock);            // writer thread
+  void collect_garbage(std::unique_lock<std::mutex>& lock);         // writer thread
   void savepoint_if_committed(std::unique_lock<std::mutex>& lock);  // writer thread
   // Runs `write` with mutex_ released; a failure stops the writer (on_error_).
   bool write_unlocked(std::unique_lock<std::mutex>& lock, const std::function<void()>& write);
@@ -150,6 +178,7 @@ class SnapshotRun {
   std::condition_variable wake_;
   std::thread writer_;
   std::function<void(std::exception_ptr)> on_error_;
+  bool started_ = false;  // start() was called: every root enrolled
   bool stopping_ = false;
   bool clean_ = false;
   bool failed_ = false;
@@ -159,6 +188,7 @@ class SnapshotRun {
   std::uint64_t savepoint_request_ = 0;
   std::optional<Epoch> savepoint_epoch_;
   bool savepoint_done_ = false;
+  bool publishing_ = false;  // a sink published its files: no savepoint stops the run
 
   // The agreement.
   struct Root {
@@ -173,10 +203,12 @@ class SnapshotRun {
   Epoch floor_ = 0;              // the greatest `last` of the finished roots
   std::vector<Epoch> announced_;
   std::atomic<std::size_t> announced_count_{0};
+  std::atomic<bool> closed_{false};
 
   // Handed over, not committed yet.
-  std::vector<Epoch> passed_;   // per worker
-  std::vector<Batch> pending_;  // per partition
+  std::vector<Epoch> passed_;                  // per worker
+  std::vector<Batch> pending_;                 // per partition
+  std::atomic<std::size_t> pending_bytes_{0};  // of pending_ and the commit being written
   std::optional<Epoch> committed_;
 };
 

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include <sluice/engine/error.hpp>
+#include <sluice/recovery/batch.hpp>
 
 namespace sluice::recovery {
 
@@ -43,31 +44,6 @@ class StoreError : public Error {
 };
 
 enum class Durability { Sync, Buffered };
-
-// Writes to one partition, applied in order, atomically, by Store::commit.
-class Batch {
- public:
-  struct Op {
-    std::string key;
-    std::optional<std::string> value;  // nullopt: erase the key
-  };
-  void put(std::string key, std::string value) {
-    ops_.push_back(Op{std::move(key), std::move(value)});
-  }
-  void erase(std::string key) { ops_.push_back(Op{std::move(key), std::nullopt}); }
-  // Appends `other`'s ops after this batch's.
-  void append(Batch&& other) {
-    ops_.insert(ops_.end(), std::make_move_iterator(other.ops_.begin()),
-                std::make_move_iterator(other.ops_.end()));
-    other.ops_.clear();
-  }
-  const std::vector<Op>& ops() const { return ops_; }
-  bool empty() const { return ops_.empty(); }
-  void clear() { ops_.clear(); }
-
- private:
-  std::vector<Op> ops_;
-};
 
 class Store {
  public:

@@ -25,7 +25,7 @@ void VersionCollector::committed(Clock::time_point now, Epoch committed,
   // workers already past it), so each is looked at as soon as the horizon reaches it.
   std::map<Epoch, Written> by_tag;
   for (std::uint32_t p = 0; p < partitions_ && p < batches.size(); ++p) {
-    for (const Batch::Op& op : batches[p].ops()) {
+    for (const Batch::Op op : batches[p].ops()) {
       if (!op.value) continue;  // erasures (of older versions) supersede nothing
       const auto parsed = layout::parse_state_key(op.key);
       if (!parsed) continue;

@@ -39,8 +39,15 @@ void WorkerSnapshots::refresh() {
 void WorkerSnapshots::put(std::uint32_t node, std::uint64_t hash, std::string_view key, Epoch tag,
                           std::optional<std::string_view> value) {
   const std::uint32_t p = layout::partition_of(node, hash, run_.partitions());
-  batches_[p].put(layout::state_key(node, hash, key, tag),
-                  value ? layout::value(*value) : layout::tombstone());
+  // Built in the batch's buffer: no allocation per put.
+  const auto state_key = [&](std::string& out) {
+    layout::append_state_key(out, node, hash, key, tag);
+  };
+  if (value) {
+    batches_[p].put_with(state_key, [&](std::string& out) { layout::append_value(out, *value); });
+  } else {
+    batches_[p].put_with(state_key, [](std::string& out) { layout::append_tombstone(out); });
+  }
 }
 
 void WorkerSnapshots::passed(std::uint32_t contributor, Epoch f) {

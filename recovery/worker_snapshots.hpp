@@ -53,15 +53,25 @@ class WorkerSnapshots {
     return it != announced_.end() && *it < to;
   }
 
+  // A contributor that passed everything, with changes reflecting epochs up to
+  // `from`, must write them: unless no snapshot epoch will be announced any more and
+  // none announced is at `from` or after (only a snapshot at or after `from` holds
+  // them; the run's end, kComplete, holds no state: a finished store is never read).
+  bool final_write_needed(Epoch from) {
+    if (!run_.announcements_closed()) return true;
+    refresh();
+    return crossing(from, layout::kComplete);
+  }
+
   void put(std::uint32_t node, std::uint64_t hash, std::string_view key, Epoch tag,
            std::optional<std::string_view> value);
   void passed(std::uint32_t contributor, Epoch f);
 
   // Calls f(hash, key, value) for the latest version of every live key of `node` in
   // the store (routed: only keys whose hash routes to this worker among `workers`).
-  void restore(std::uint32_t node, std::optional<std::uint32_t> workers,
-               const std::function<void(std::uint64_t, std::string_view, std::string_view)>& f)
-      const;
+  void restore(
+      std::uint32_t node, std::optional<std::uint32_t> workers,
+      const std::function<void(std::uint64_t, std::string_view, std::string_view)>& f) const;
 
  private:
   void hand_over_if_due();
@@ -74,7 +84,7 @@ class WorkerSnapshots {
   Epoch least_ = 0;            // min of passed_
   Epoch handed_ = 0;           // least_ at the last hand-over
   bool handed_any_ = false;
-  bool built_ = false;  // every contributor enrolled: hand-overs may start
+  bool built_ = false;          // every contributor enrolled: hand-overs may start
   std::vector<Batch> batches_;  // per partition
 };
 
@@ -91,6 +101,7 @@ class StepSnapshots {
   std::uint32_t node() const { return node_; }
   Epoch first_epoch() const { return worker_ ? worker_->first_epoch() : 0; }
   bool crossing(Epoch from, Epoch to) const { return worker_ && worker_->crossing(from, to); }
+  bool final_write_needed(Epoch from) const { return worker_ && worker_->final_write_needed(from); }
   void put(std::uint64_t hash, std::string_view key, Epoch tag, std::string_view value) {
     worker_->put(node_, hash, key, tag, value);
   }
@@ -100,9 +111,9 @@ class StepSnapshots {
   void passed(Epoch f) {
     if (worker_) worker_->passed(index_, f);
   }
-  void restore(std::optional<std::uint32_t> workers,
-               const std::function<void(std::uint64_t, std::string_view, std::string_view)>& f)
-      const {
+  void restore(
+      std::optional<std::uint32_t> workers,
+      const std::function<void(std::uint64_t, std::string_view, std::string_view)>& f) const {
     if (worker_) worker_->restore(node_, workers, f);
   }
 

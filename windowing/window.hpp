@@ -362,7 +362,6 @@ class WindowOp {
   // Recovery: the committed windows of the keys routed here, each registered to close
   // (under a capability at the resume epoch: no window of a snapshot closes before).
   void resume(OperatorContext& ctx) {
-    state_.track_changes();
     Capability at = ctx.take_initial_capability();
     at.downgrade(snaps_.handle().first_epoch());
     snaps_.restore<K, WindowsSnapshot<S>>(
@@ -370,6 +369,7 @@ class WindowOp {
           auto it = state_.find_or_make(key, hash, [&] { return restore(std::move(snap)); });
           for (const Open& o : State::value(it)) close_later(hash, close_epoch(o), at);
         });
+    state_.track_changes();  // after the restore: the restored keys count as stored
   }
   // epochs_.epoch_of(end - 1), without a division (a new window per record, sliding).
   Epoch close_of(const Window& w) const {

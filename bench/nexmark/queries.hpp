@@ -81,9 +81,8 @@ struct Input {
   // source's settings.
   template <class F>
   auto bids(F f) const {
-    auto table =
-        std::make_shared<BidSource>(source->config(), kBids, source->min_parts(), source->batch(),
-                                    source->fixed_parts());
+    auto table = std::make_shared<BidSource>(source->config(), kBids, source->min_parts(),
+                                             source->batch(), source->fixed_parts());
     return window::event_time_input(flow, "bids", std::move(table), clock, std::move(f));
   }
 };
@@ -355,7 +354,8 @@ inline Stream<std::pair<std::int64_t, WinningBid>> local_winners(
           }
         }
       }
-      void check(Epoch x, std::vector<std::int64_t>& keys, Session<std::pair<std::int64_t, WinningBid>>& session) {
+      void check(Epoch x, std::vector<std::int64_t>& keys,
+                 Session<std::pair<std::int64_t, WinningBid>>& session) {
         for (std::int64_t key : keys) {
           auto it = open.find(Key{key, me});
           if (it == open.end()) continue;
@@ -374,13 +374,17 @@ inline Stream<std::pair<std::int64_t, WinningBid>> local_winners(
         }
       }
     };
-    Op op{clock.epochs(ctx.config()), ctx.worker_index(), {}, {}, {}, {},
+    Op op{clock.epochs(ctx.config()),
+          ctx.worker_index(),
+          {},
+          {},
+          {},
+          {},
           sluice::detail::KeyedSnapshots(ctx.enroll_snapshots())};
     if (op.snaps.on()) {
       // Every worker's versions, merged per auction (terms, the best bid, early bids);
       // an auction that closed by the committed epoch (a stale version of a worker
       // the run no longer has) is dropped.
-      op.open.track_changes();
       Capability at = ctx.take_initial_capability();
       const Epoch first = op.snaps.handle().first_epoch();
       at.downgrade(first);
@@ -394,7 +398,11 @@ inline Stream<std::pair<std::int64_t, WinningBid>> local_winners(
             mine.early.insert(mine.early.end(), s.early.begin(), s.early.end());
           },
           false);
+      // Every merged auction counts as stored (it may have a version of this worker)
+      // and is written again, as this worker's, at the next snapshot.
+      op.open.track_changes();
       op.open.erase_if([&](auto it) {  // visits every auction, erases none
+        op.open.changed(it);
         const State& s = Open::value(it);
         const std::int64_t auction = it->first.first;
         if (s.auction) {
@@ -419,14 +427,18 @@ inline Stream<std::pair<std::int64_t, WinningBid>> local_winners(
       // The least input frontier: epochs before it are complete on both inputs.
       const Frontier& fa = ctx.frontier(0);
       const Frontier& fb = ctx.frontier(1);
-      const Frontier& least = fa.empty() ? fb : fb.empty() ? fa : fa.least() <= fb.least() ? fa : fb;
+      const Frontier& least = fa.empty()                 ? fb
+                              : fb.empty()               ? fa
+                              : fa.least() <= fb.least() ? fa
+                                                         : fb;
       const Epoch reached = least.empty() ? ~Epoch{0} : least.least();
       auto output = ctx.output(out);
       auto snapshot_of = [](const State& s) -> const State& { return s; };
       for (;;) {
         const bool apply = !op.pending.empty() && op.pending.begin()->first <= reached &&
                            (op.due.empty() || op.pending.begin()->first <= op.due.begin()->first);
-        const bool check = !apply && !op.due.empty() && (least.empty() || op.due.begin()->first < reached);
+        const bool check =
+            !apply && !op.due.empty() && (least.empty() || op.due.begin()->first < reached);
         if (!apply && !check) break;
         const Epoch x = apply ? op.pending.begin()->first : op.due.begin()->first;
         if (op.snaps.on()) op.snaps.before(x, op.open, snapshot_of);

@@ -45,6 +45,10 @@ recovery::WorkerSnapshots* OperatorBase::snapshots() const {
   return worker_.snapshots();
 }
 
+bool OperatorBase::begin_publishing() const {
+  return worker_.shared().begin_publishing();
+}
+
 std::uint32_t OperatorBase::workers() const {
   return worker_.peers();
 }

@@ -52,6 +52,7 @@ class OperatorBase {
   const RunConfig& config() const;
   // The worker's recovery side, or null (no recovery directory).
   recovery::WorkerSnapshots* snapshots() const;
+  bool begin_publishing() const;  // RunShared::begin_publishing
 
   std::size_t input_count() const { return inputs_.size(); }
   std::size_t output_count() const { return outputs_.size(); }

@@ -62,6 +62,24 @@ void RunShared::fail(std::exception_ptr e) {
   for (auto& bell : doorbells) bell->ring();
 }
 
+bool RunShared::begin_publishing() {
+  if (snapshots) return snapshots->begin_publishing();
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (stopped_) return false;
+  publishing_ = true;
+  return true;
+}
+
+bool RunShared::stop_unless_publishing(std::exception_ptr e) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (publishing_) return false;
+    stopped_ = true;
+  }
+  fail(e);
+  return true;
+}
+
 std::exception_ptr RunShared::error() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return error_;

@@ -33,6 +33,14 @@ struct RunShared {
   bool aborted() const { return aborted_.load(std::memory_order_acquire); }
   std::exception_ptr error() const;
 
+  // A sink that finished asks before it publishes its files (renames them into place);
+  // a stop signal asks before it stops the run. The first wins: a run a signal stopped
+  // first publishes nothing (false: the files stay temporary), and a run whose files
+  // are being published ends normally (stop_unless_publishing returns false). With
+  // recovery the savepoint decides instead (SnapshotRun::begin_publishing).
+  bool begin_publishing();
+  bool stop_unless_publishing(std::exception_ptr error);
+
   // Creates an in-process channel from worker `from` to worker `to`.
   template <class M>
   std::unique_ptr<QueueChannel<M>> make_queue(std::uint32_t from, std::uint32_t to) {
@@ -58,6 +66,8 @@ struct RunShared {
  private:
   mutable std::mutex mutex_;
   std::atomic<bool> aborted_{false};
+  bool publishing_ = false;  // under mutex_
+  bool stopped_ = false;     // by a signal; under mutex_
   std::exception_ptr error_;
 };
 

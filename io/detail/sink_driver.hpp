@@ -30,7 +30,7 @@ template <class T>
 struct OwnedPart {
   std::string name;
   std::unique_ptr<StatelessSinkPartition<T>> part;
-  std::vector<T> pending;  // this batch's records for the part
+  std::vector<T> pending;                // this batch's records for the part
   SinkPartition<T>* stateful = nullptr;  // the part, if it has a position
   bool written = false;                  // since its position was last written
 };
@@ -73,9 +73,12 @@ class SinkDriver {
   }
 
  private:
+  // Closes (publishes) the parts once the input ended, unless a stop signal stopped
+  // the run first (ctx.begin_publishing).
   void close_if_done(OperatorContext& ctx) {
     if (!closed_ && ctx.inputs_done()) {
       closed_ = true;
+      if (!ctx.begin_publishing()) return;
       for (OwnedPart<T>& p : parts_) {
         const PartContext where{ctx.step_path(), ctx.worker_index(), std::nullopt, p.name};
         in_part(
@@ -105,6 +108,8 @@ class SinkDriver {
     });
     const Frontier& frontier = ctx.frontier(0);
     if (frontier.empty()) {
+      // Not when a savepoint stopped the run first: the parts stay temporary, and a
+      // resumed run goes on with them.
       close_if_done(ctx);
       snap_.passed(recovery::layout::kComplete);
       return;

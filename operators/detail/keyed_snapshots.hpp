@@ -3,7 +3,7 @@
 // the state's change log, and the restore of its keys.
 //
 //   KeyedSnapshots snaps(ctx.enroll_snapshots());
-//   if (snaps.on()) { state.track_changes(); snaps.restore<K, S>(ctx, fn(key, hash, S)); }
+//   if (snaps.on()) { snaps.restore<K, S>(ctx, fn(key, hash, S)); state.track_changes(); }
 //   per epoch e it is about to change state for:  snaps.before(e, state, snapshot_of)
 //   at the end of each activation:                snaps.after(frontier, state, snapshot_of)
 //
@@ -65,7 +65,8 @@ class KeyedSnapshots {
   template <class State, class SnapshotOf>
   void after(const Frontier& frontier, State& state, SnapshotOf&& snapshot_of) {
     const Epoch to = frontier.empty() ? recovery::layout::kComplete : frontier.least();
-    if (dirty_ && (to == recovery::layout::kComplete || snap_.crossing(dirty_at_, to))) {
+    if (dirty_ && (to == recovery::layout::kComplete ? snap_.final_write_needed(dirty_at_)
+                                                     : snap_.crossing(dirty_at_, to))) {
       write(state, snapshot_of);
     }
     snap_.passed(to);

@@ -120,8 +120,8 @@ class KeyedLogic {
     if constexpr (kHold) held_ = ctx.take_initial_capability();
     snaps_ = KeyedSnapshots(ctx.enroll_snapshots());
     if (snaps_.on()) {
-      state_.track_changes();
       restore(ctx);
+      state_.track_changes();  // after the restore: the restored keys count as stored
     }
   }
 

@@ -4,7 +4,8 @@ moments and restarted at random worker counts, must end with output files whose
 sorted lines equal those of an uninterrupted run.
 
   kill_test.py --trials T --kills K [--seed S] [--workers 1,2,3] [--output-flag F]...
-               [--gen-words N | --gen-events N] -- PROGRAM ARGS...
+               [--gen-words N | --gen-word-dir N | --gen-events N | --gen-join N]
+               -- PROGRAM ARGS...
 
 PROGRAM ARGS is run as given plus `-w W`, `-r DIR` and, for each --output-flag F
 (default --output), `F PATH` (a fresh path per trial). The reference run has no -r.
@@ -12,7 +13,10 @@ Each trial kills the run K times, each at a moment drawn uniformly from [0, 1.5 
 reference run's wall time], then lets it finish. Every wait is bounded; every process
 started is killed by its pid on the way out. --gen-words N / --gen-events N write an
 input of N lines (words; or `event_ms,key,value` lines with out-of-order and late
-times) drawn from the seed, and `{input}` in PROGRAM ARGS names it. Prints the seed on failure and the number
+times) drawn from the seed, and `{input}` in PROGRAM ARGS names it; --gen-word-dir N
+writes the N word lines into 8 files of a directory `{input}` (DirSource); --gen-join
+N writes `{users}` (user_id,name,country) and `{orders}` (N rows of
+order_id,user_id,amount, some of unknown users) for the join example (CsvSource). Prints the seed on failure and the number
 of kills that landed (the process was still running) on success.
 """
 import argparse
@@ -60,6 +64,33 @@ def gen_words(path, lines, rng):
             f.write(" ".join(rng.choice(vocab) for _ in range(n)) + "\n")
 
 
+def gen_word_dir(path, lines, rng):
+    os.mkdir(path)
+    vocab = WORDS + [f"w{i}" for i in range(2000)]
+    files = [open(os.path.join(path, f"part-{i}.txt"), "w") for i in range(8)]
+    try:
+        for _ in range(lines):
+            n = rng.randrange(0, 12)
+            rng.choice(files).write(" ".join(rng.choice(vocab) for _ in range(n)) + "\n")
+    finally:
+        for f in files:
+            f.close()
+
+
+def gen_join(users_path, orders_path, rows, rng):
+    countries = ["GB", "BR", "JP", "DE", "IN", "US", "FR", "NG", "AR", "KR"]
+    users = max(10, rows // 20)
+    with open(users_path, "w") as f:
+        f.write("user_id,name,country\n")
+        for u in range(users):
+            f.write(f"{u},user{u},{rng.choice(countries)}\n")
+    with open(orders_path, "w") as f:
+        f.write("order_id,user_id,amount\n")
+        for o in range(rows):
+            u = rng.randrange(users + users // 50 + 1)  # a few unknown users
+            f.write(f"{o},{u},{rng.randrange(0, 100000) / 100:.2f}\n")
+
+
 def gen_events(path, lines, rng):
     # Mostly increasing times (a few ms apart) with jitter, a few far behind (late).
     t = 1_700_000_000_000
@@ -83,6 +114,8 @@ def main():
     ap.add_argument("--compare", choices=["lines", "last-per-key"], default="lines")
     ap.add_argument("--gen-words", type=int, default=0)
     ap.add_argument("--gen-events", type=int, default=0)
+    ap.add_argument("--gen-word-dir", type=int, default=0)
+    ap.add_argument("--gen-join", type=int, default=0)
     ap.add_argument("command", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     global COMPARE
@@ -119,14 +152,18 @@ def main():
         return p.returncode, err.decode(errors="replace")
 
     try:
-        if a.gen_words or a.gen_events:
-            path = os.path.join(tmp, "input")
-            gen = random.Random(seed ^ 0x5eed)
-            if a.gen_words:
-                gen_words(path, a.gen_words, gen)
-            else:
-                gen_events(path, a.gen_events, gen)
-            cmd = [c.replace("{input}", path) for c in cmd]
+        gen = random.Random(seed ^ 0x5eed)
+        path = os.path.join(tmp, "input")
+        if a.gen_words:
+            gen_words(path, a.gen_words, gen)
+        elif a.gen_word_dir:
+            gen_word_dir(path, a.gen_word_dir, gen)
+        elif a.gen_events:
+            gen_events(path, a.gen_events, gen)
+        elif a.gen_join:
+            gen_join(path + "-users.csv", path + "-orders.csv", a.gen_join, gen)
+        cmd = [c.replace("{input}", path).replace("{users}", path + "-users.csv")
+               .replace("{orders}", path + "-orders.csv") for c in cmd]
         ref = [os.path.join(tmp, f"ref-{i}") for i in range(len(flags))]
         args = cmd + ["-w", str(workers[-1])]
         for f, path in zip(flags, ref):

@@ -5,6 +5,8 @@
 #include <sluice/recovery/detail/lmdb_pages.hpp>
 #include <sluice/recovery/lmdb_store.hpp>
 
+#include <lmdb.h>
+
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -25,35 +27,53 @@ namespace {
 using Contents = std::map<std::string, std::string>;
 
 // Commits rewrites of a random key set, then erases 99 in 100 of the keys in one
-// commit, in key number order (as the garbage collection of a finished run erases
-// most versions at once). Returns what is left.
+// transaction, in key number order (not key order: LmdbStore writes a batch in key
+// order, which leaves no such file; an older sluice, or any LMDB writer, may), with
+// LMDB itself. Returns what is left.
 Contents write_then_erase_most(const fs::path& dir, std::mt19937_64& rng) {
-  LmdbStore store(dir, {.create_partitions = 1});
   Contents left;
   const int n = 500 + static_cast<int>(rng() % 4000);
   const auto key = [](int i, int c) { return named("k", i).append(named("-", c % 2)); };
   const int commits = 1 + static_cast<int>(rng() % 6);
-  for (int c = 0; c < commits; ++c) {
-    Batch b;
-    for (int i = 0; i < n; ++i) {
-      if (c > 0 && rng() % 3 != 0) continue;
-      left[key(i, c)] = std::string(8 + rng() % 20, 'v');
-      b.put(key(i, c), left[key(i, c)]);
+  {  // closed before LMDB opens the file itself (one environment per file and process)
+    LmdbStore store(dir, {.create_partitions = 1});
+    for (int c = 0; c < commits; ++c) {
+      Batch b;
+      for (int i = 0; i < n; ++i) {
+        if (c > 0 && rng() % 3 != 0) continue;
+        left[key(i, c)] = std::string(8 + rng() % 20, 'v');
+        b.put(key(i, c), left[key(i, c)]);
+      }
+      b.put("Mdurable", std::to_string(c));
+      store.commit(0, b, Durability::Buffered);
     }
-    b.put("Mdurable", std::to_string(c));
-    store.commit(0, b, Durability::Buffered);
   }
-  Batch erase;
+  MDB_env* env = nullptr;
+  REQUIRE(mdb_env_create(&env) == 0);
+  REQUIRE(mdb_env_set_mapsize(env, std::size_t{64} << 20) == 0);
+  REQUIRE(mdb_env_open(env, (dir / "part-0000.mdb").c_str(), MDB_NOSUBDIR | MDB_NOLOCK, 0644) == 0);
+  MDB_txn* txn = nullptr;
+  MDB_dbi dbi = 0;
+  REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+  REQUIRE(mdb_dbi_open(txn, nullptr, 0, &dbi) == 0);
+  const auto val = [](std::string_view s) {
+    return MDB_val{s.size(), const_cast<char*>(s.data())};
+  };
   for (int i = 0; i < n; ++i) {
     if (rng() % 100 == 0) continue;
     for (int c = 0; c < 2; ++c) {
-      erase.erase(key(i, c));
-      left.erase(key(i, c));
+      const std::string k = key(i, c);
+      MDB_val mk = val(k);
+      const int rc = mdb_del(txn, dbi, &mk, nullptr);
+      REQUIRE((rc == 0 || rc == MDB_NOTFOUND));
+      left.erase(k);
     }
   }
-  erase.put("Mdurable", "last");
+  MDB_val mk = val("Mdurable"), mv = val("last");
+  REQUIRE(mdb_put(txn, dbi, &mk, &mv, 0) == 0);
   left["Mdurable"] = "last";
-  store.commit(0, erase, Durability::Sync);
+  REQUIRE(mdb_txn_commit(txn) == 0);
+  mdb_env_close(env);
   return left;
 }
 

@@ -84,7 +84,7 @@ def main():
         return p.poll() is None
 
     try:
-        lines = 300_000
+        lines = 1_000_000
         for attempt in range(4):
             inp = os.path.join(tmp, f"in-{attempt}.txt")
             words(inp, lines, rng)
