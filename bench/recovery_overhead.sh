@@ -10,7 +10,8 @@
 # uses), and wordcount (build/examples/wordcount) on a generated text of WORDS_LINES
 # lines (default 3 M, ~40 MB, 200,000 distinct words). Per workload, ROUNDS rounds
 # (default 3; 1 with --quick) of: no -r; -r with -s 1s; -r with -s 100ms (and
-# --epoch-interval 100ms for wordcount: a snapshot every epoch), back to back, each
+# --epoch-interval 100ms for wordcount: a snapshot every epoch), and keyed_count with 1 M
+# keys (bench/keyed_count --source-parts 32 --epoch-ms 100, KEYED_RECORDS records), back to back, each
 # into a fresh store. Every run prints one JSON line with "bench":"recovery_overhead",
 # "workload", "config", "round", "seconds" and "ratio_to_plain" (its seconds over the
 # plain run's of the same round); -r runs add "store_bytes" and "keys" (live keys at
@@ -22,8 +23,9 @@ tmp=${TMPDIR:-/tmp}/sluice-recovery-bench
 rounds=${ROUNDS:-3}
 events=${NEXMARK_EVENTS:-20000000}
 lines=${WORDS_LINES:-3000000}
+keyed=${KEYED_RECORDS:-20000000}
 if [ "${1:-}" = "--quick" ]; then
-  rounds=1 events=2000000 lines=300000
+  rounds=1 events=2000000 lines=300000 keyed=2000000
 fi
 mkdir -p "$tmp"
 text="$tmp/words-$lines.txt"
@@ -81,4 +83,13 @@ for round in $(seq 1 "$rounds"); do
   run wordcount "snapshot_1s" "$round" "$plain" "${wc[@]}" --epoch-interval 100ms -r "$tmp/store" -s 1s
   run wordcount "snapshot_every_epoch" "$round" "$plain" "${wc[@]}" --epoch-interval 100ms \
     -r "$tmp/store" -s 100ms
+  # keyed_count: 1 M u64 keys through op::stateful_map, from a partitioned source of 32
+  # parts with 100 ms epochs (KEYED_RECORDS records, default 20 M).
+  kc=("$build/bench/keyed_count" --records "$keyed" --keys 1000000 --key-type u64 -w 2
+    --source-parts 32 --epoch-ms 100)
+  run keyed_count_1m plain "$round" - "${kc[@]}"
+  plain=$secs
+  run keyed_count_1m "snapshot_1s" "$round" "$plain" "${kc[@]}" -r "$tmp/store" --snapshot-ms 1000
+  run keyed_count_1m "snapshot_every_epoch" "$round" "$plain" "${kc[@]}" -r "$tmp/store" \
+    --snapshot-ms 100
 done
