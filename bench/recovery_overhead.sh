@@ -16,7 +16,8 @@
 # "workload", "config", "round", "seconds" and "ratio_to_plain" (its seconds over the
 # plain run's of the same round); -r runs add "store_bytes" and "keys" (live keys at
 # the end, from sluice-recovery info) and "bytes_per_key". Builds nothing: uses BUILD
-# (default build/); inputs and stores go to TMPDIR (default /tmp).
+# (default build/); inputs and stores go to TMPDIR (default /tmp). Last, recovery_resume
+# (RESUME_KEYS keys, default 1 M) prints its line.
 set -euo pipefail
 build=${BUILD:-build}
 tmp=${TMPDIR:-/tmp}/sluice-recovery-bench
@@ -93,3 +94,8 @@ for round in $(seq 1 "$rounds"); do
   run keyed_count_1m "snapshot_every_epoch" "$round" "$plain" "${kc[@]}" -r "$tmp/store" \
     --snapshot-ms 100
 done
+
+# Resuming 1 M keys of keyed state (target: within 2 s), with its LMDB-scan baseline.
+rm -rf "$tmp/resume-store"
+"$build/bench/recovery_resume" --keys "${RESUME_KEYS:-1000000}" -w 2 --dir "$tmp/resume-store"
+rm -rf "$tmp/resume-store"

@@ -62,7 +62,7 @@ std::string_view without_tag(std::string_view state_key) {
 std::string value(std::string_view bytes) {
   std::string out;
   out.reserve(bytes.size() + 1);
-  out.push_back('V');
+  out.push_back(kLiveByte);
   out.append(bytes);
   return out;
 }
@@ -70,14 +70,14 @@ std::string tombstone() {
   return "T";
 }
 void append_value(std::string& out, std::string_view bytes) {
-  out.push_back('V');
+  out.push_back(kLiveByte);
   out.append(bytes);
 }
 void append_tombstone(std::string& out) {
   out.push_back('T');
 }
 bool is_tombstone(std::string_view stored) {
-  return stored.empty() || stored[0] != 'V';
+  return stored.empty() || stored[0] != kLiveByte;
 }
 std::string_view value_bytes(std::string_view stored) {
   return stored.substr(1);

@@ -58,6 +58,8 @@ std::optional<StateKey> parse_state_key(std::string_view bytes);
 // The state key without its tag (the key's identity).
 std::string_view without_tag(std::string_view state_key);
 
+// The first byte of a stored value that is not a tombstone.
+inline constexpr char kLiveByte = 'V';
 std::string value(std::string_view bytes);
 std::string tombstone();
 void append_value(std::string& out, std::string_view bytes);  // value(bytes), appended

@@ -129,6 +129,76 @@ bool interrupted_creation(const fs::path& dir) {
   return !ec;
 }
 
+// A batch's ops through one cursor: in key order, most of them land on the page the
+// cursor is at, where LMDB looks first (mdb_put would descend from the root each time).
+// A versioned put under a horizon (batch.hpp) finds its identity's versions at or
+// before the horizon with the same cursor, erases the superseded ones, then puts.
+// Each call returns an LMDB error code (0: done). The scratch buffers are reused.
+class BatchWriter {
+ public:
+  // close() before the transaction ends: LMDB frees a write transaction's cursors.
+  BatchWriter(MDB_txn* txn, MDB_dbi dbi) : txn_(txn), dbi_(dbi) {}
+  void close() {
+    if (cursor_ != nullptr) mdb_cursor_close(cursor_);
+    cursor_ = nullptr;
+  }
+
+  int put(std::string_view k, std::string_view v) {
+    if (const int rc = open(); rc != 0) return rc;
+    MDB_val key{k.size(), const_cast<char*>(k.data())};
+    MDB_val value{v.size(), const_cast<char*>(v.data())};
+    return mdb_cursor_put(cursor_, &key, &value, 0);
+  }
+
+  int erase(std::string_view k) {
+    if (const int rc = open(); rc != 0) return rc;
+    MDB_val key{k.size(), const_cast<char*>(k.data())};
+    MDB_val value;
+    int rc = mdb_cursor_get(cursor_, &key, &value, MDB_SET);
+    if (rc == MDB_NOTFOUND) return 0;
+    if (rc == 0) rc = mdb_cursor_del(cursor_, 0);
+    return rc;
+  }
+
+  int put_versioned(const Batch::Op& op, const Batch::Horizon& h) {
+    if (const int rc = open(); rc != 0) return rc;
+    const std::size_t id_len = op.key.size() - 8;
+    stored_.clear();
+    keys_.clear();
+    MDB_val k{id_len, const_cast<char*>(op.key.data())};
+    MDB_val v;
+    int rc = mdb_cursor_get(cursor_, &k, &v, MDB_SET_RANGE);
+    for (; rc == 0; rc = mdb_cursor_get(cursor_, &k, &v, MDB_NEXT)) {
+      const std::string_view key(static_cast<const char*>(k.mv_data), k.mv_size);
+      if (key.size() != op.key.size() || key.compare(0, id_len, op.key.substr(0, id_len)) != 0) {
+        break;
+      }
+      const std::uint64_t version = key_version(key);
+      if (version > h.at) break;
+      const bool tombstone = v.mv_size == 0 || static_cast<const char*>(v.mv_data)[0] != h.live;
+      stored_.push_back(StoredVersion{version, tombstone});
+      keys_.append(key);  // all of one length: the j-th is at j * size
+    }
+    if (rc != 0 && rc != MDB_NOTFOUND) return rc;
+    const bool tombstone = op.value->empty() || (*op.value)[0] != h.live;
+    const Superseding s = supersede(stored_, key_version(op.key), tombstone, h.at);
+    for (std::size_t j = 0; j < s.erase; ++j) {
+      rc = erase(std::string_view(keys_.data() + j * op.key.size(), op.key.size()));
+      if (rc != 0) return rc;
+    }
+    return s.write ? put(op.key, *op.value) : 0;
+  }
+
+ private:
+  int open() { return cursor_ != nullptr ? 0 : mdb_cursor_open(txn_, dbi_, &cursor_); }
+
+  MDB_txn* txn_;
+  MDB_dbi dbi_;
+  MDB_cursor* cursor_ = nullptr;
+  std::vector<StoredVersion> stored_;
+  std::string keys_;
+};
+
 }  // namespace
 
 LmdbStore::LmdbStore(fs::path dir, Options options) : dir_(std::move(dir)), options_(options) {
@@ -342,22 +412,28 @@ void LmdbStore::commit(std::uint32_t p, const Batch& batch, Durability durabilit
     int rc = mdb_txn_begin(e.env, nullptr, 0, &txn);
     if (rc != 0) fail(p, "starting a write", rc);
     // In key order: each page is touched once, not once per op.
+    BatchWriter writer(txn, e.dbi);
+    std::optional<std::size_t> bad_key;
     for (const std::uint32_t i : order) {
       const Batch::Op op = batch.op(i);
       if (op.key.empty() || op.key.size() > 511) {
-        mdb_txn_abort(txn);
-        refuse(dir_, "partition " + std::to_string(p) + ": a key of " +
-                         std::to_string(op.key.size()) + " bytes (keys are 1 to 511 bytes)");
+        bad_key = op.key.size();
+        break;
       }
-      MDB_val key{op.key.size(), const_cast<char*>(op.key.data())};
-      if (op.value) {
-        MDB_val value{op.value->size(), const_cast<char*>(op.value->data())};
-        rc = mdb_put(txn, e.dbi, &key, &value, 0);
+      if (op.value && op.versioned && batch.horizon()) {
+        rc = writer.put_versioned(op, *batch.horizon());
+      } else if (op.value) {
+        rc = writer.put(op.key, *op.value);
       } else {
-        rc = mdb_del(txn, e.dbi, &key, nullptr);
-        if (rc == MDB_NOTFOUND) rc = 0;
+        rc = writer.erase(op.key);
       }
       if (rc != 0) break;
+    }
+    writer.close();  // before the transaction ends (which frees its cursors)
+    if (bad_key) {
+      mdb_txn_abort(txn);
+      refuse(dir_, "partition " + std::to_string(p) + ": a key of " + std::to_string(*bad_key) +
+                       " bytes (keys are 1 to 511 bytes)");
     }
     if (rc == 0) {
       rc = mdb_txn_commit(txn);  // frees the transaction, whatever it returns

@@ -21,8 +21,28 @@ std::optional<std::string> MemoryStore::find(const Map& map, std::string_view ke
 }
 
 void MemoryStore::apply(Map& map, const Batch& batch) {
+  std::vector<StoredVersion> stored;
+  std::vector<Map::iterator> at;
   for (const Batch::Op op : batch.ops()) {
-    if (op.value) {
+    if (op.value && op.versioned && batch.horizon()) {
+      // Superseding (batch.hpp): the identity's versions at or before the horizon.
+      const Batch::Horizon h = *batch.horizon();
+      const std::string_view identity = op.key.substr(0, op.key.size() - 8);
+      stored.clear();
+      at.clear();
+      for (auto it = map.lower_bound(identity); it != map.end(); ++it) {
+        const std::string& k = it->first;
+        if (k.size() != op.key.size() || k.compare(0, identity.size(), identity) != 0) break;
+        const std::uint64_t version = key_version(k);
+        if (version > h.at) break;
+        stored.push_back(StoredVersion{version, it->second.empty() || it->second[0] != h.live});
+        at.push_back(it);
+      }
+      const bool tombstone = op.value->empty() || (*op.value)[0] != h.live;
+      const Superseding s = supersede(stored, key_version(op.key), tombstone, h.at);
+      for (std::size_t i = 0; i < s.erase; ++i) map.erase(at[i]);
+      if (s.write) map.insert_or_assign(std::string(op.key), std::string(*op.value));
+    } else if (op.value) {
       map.insert_or_assign(std::string(op.key), std::string(*op.value));
     } else {
       const auto it = map.find(op.key);

@@ -264,6 +264,10 @@ void SnapshotRun::hand_over(std::uint32_t worker, Epoch passed, std::vector<Batc
         pending_[p].append(std::move(batches[p]));
       }
       batches[p].clear();
+      if (!spare_.empty()) {
+        batches[p].adopt_buffer(std::move(spare_.back()));
+        spare_.pop_back();
+      }
     }
   }
   wake_.notify_one();
@@ -357,16 +361,24 @@ bool SnapshotRun::commit_ready(std::unique_lock<std::mutex>& lock) {
   for (const Batch& b : batches) bytes += b.bytes();
   const bool written = write_unlocked(lock, [&] {
     const std::string mark = layout::encode_u64(*target);
+    // Garbage collection in the commit (batch.hpp's superseding).
+    const std::optional<Epoch> horizon = collector_.commit_horizon(Clock::now(), *target);
     for (std::uint32_t p = 0; p < batches.size(); ++p) {
+      if (horizon) batches[p].set_horizon(Batch::Horizon{*horizon, layout::kLiveByte});
       batches[p].put(layout::meta_key("durable"), mark);
       store_->commit(p, batches[p], Durability::Buffered);
     }
     for (std::uint32_t p = 0; p < batches.size(); ++p) store_->sync(p);
-    collector_.committed(Clock::now(), *target, batches);
+    collector_.committed(Clock::now(), *target, batches, horizon);
   });
   if (written) {
     committed_ = target;
     pending_bytes_.fetch_sub(bytes, std::memory_order_acq_rel);
+    // The buffers go back to the workers at their next hand-over: a snapshot's writes
+    // do not fault in fresh memory each time. At most two per worker and partition.
+    for (Batch& b : batches) b.release_buffers(spare_);
+    const std::size_t keep = 2 * passed_.size() * pending_.size();
+    if (spare_.size() > keep) spare_.resize(keep);
   }
   return written;
 }

@@ -209,6 +209,7 @@ class SnapshotRun {
   std::vector<Epoch> passed_;                  // per worker
   std::vector<Batch> pending_;                 // per partition
   std::atomic<std::size_t> pending_bytes_{0};  // of pending_ and the commit being written
+  std::vector<std::string> spare_;             // committed batches' buffers, for reuse
   std::optional<Epoch> committed_;
 };
 

@@ -18,16 +18,20 @@ void VersionCollector::resumed(Clock::time_point now, Epoch committed) {
 }
 
 void VersionCollector::committed(Clock::time_point now, Epoch committed,
-                                 const std::vector<Batch>& batches) {
+                                 const std::vector<Batch>& batches,
+                                 std::optional<Epoch> superseded_at) {
   forget_old_marks(now);
   marks_.push_back(Mark{now, committed});
   // One entry per tag written (a commit holds a few: its snapshot epochs, and those of
   // workers already past it), so each is looked at as soon as the horizon reaches it.
+  // Only the keys the commit's own superseding could not finish: those tagged after
+  // its horizon (what a later horizon will supersede).
   std::map<Epoch, Written> by_tag;
   for (std::uint32_t p = 0; p < partitions_ && p < batches.size(); ++p) {
     for (const Batch::Op op : batches[p].ops()) {
-      if (!op.value) continue;  // erasures (of older versions) supersede nothing
+      if (!op.value) continue;  // erasures supersede nothing
       const auto parsed = layout::parse_state_key(op.key);
+      if (parsed && superseded_at && parsed->tag <= *superseded_at) continue;
       if (!parsed) continue;
       Written& w = by_tag[parsed->tag];
       if (w.keys.empty())
@@ -42,6 +46,11 @@ void VersionCollector::committed(Clock::time_point now, Epoch committed,
     }
     written_.push_back(std::move(w));
   }
+}
+
+std::optional<Epoch> VersionCollector::commit_horizon(Clock::time_point now, Epoch target) const {
+  if (partitions_ == 1 && keep_.count() == 0) return target;
+  return horizon(now);
 }
 
 std::optional<Epoch> VersionCollector::horizon(Clock::time_point now) const {

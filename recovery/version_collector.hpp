@@ -9,11 +9,19 @@
 // older than a key's latest version at or before the horizon are erased, and that
 // one too if it is a tombstone (key_versions.hpp).
 //
-// Incremental: each commit's keys (per partition, without their tags) are remembered
-// by the tag written; once the horizon reaches that tag, collect() scans those keys'
-// versions. A resumed store is swept whole once its committed epoch is at
-// the horizon (the keys written before this run are not remembered). Memory: the keys
-// of the commits within the last `keep`, plus those not yet committed up to their tag.
+// Mostly in the commits themselves: the writer gives each commit's batches a horizon
+// (commit_horizon, Batch::set_horizon), so a key's put erases the versions it
+// supersedes there, with no scan of its own. What a commit could not finish, its keys
+// tagged after its horizon, is remembered here by tag (per partition, without the
+// tag); once the horizon reaches that tag, collect() scans those keys' versions and
+// erases what they supersede. Decision: with one partition and keep 0 (the default)
+// the horizon is the commit's own epoch, so only the keys of workers already past it
+// are remembered, a few per commit; with more partitions or a backup interval a
+// commit's horizon is behind its tags and every key written is remembered and
+// scanned after (the cost of several files or of backups). A resumed store is swept
+// whole once its committed epoch is at the horizon (keys written before this run are
+// not remembered). Memory: the keys remembered within the last `keep`, plus those not
+// yet committed up to their tag.
 //
 // Thread safety: none (the writer thread only). Time is passed in, so that tests
 // need not sleep.
@@ -40,9 +48,16 @@ class VersionCollector {
   // The store held committed epoch `committed` when this run opened it at `now`.
   void resumed(Clock::time_point now, Epoch committed);
   // `batches` (one per partition, the writes of a commit) were made durable at `now`,
-  // committing epoch `committed`.
-  void committed(Clock::time_point now, Epoch committed, const std::vector<Batch>& batches);
+  // committing epoch `committed`, superseding at `superseded_at` (their horizon, if
+  // they had one: batch.hpp).
+  void committed(Clock::time_point now, Epoch committed, const std::vector<Batch>& batches,
+                 std::optional<Epoch> superseded_at = std::nullopt);
 
+  // The horizon a commit of `target` made at `now` supersedes at (Batch::set_horizon):
+  // the horizon, or, with one partition and keep 0, `target` itself (that commit is
+  // what makes it the committed epoch, atomically; with more partitions the others may
+  // not have it yet).
+  std::optional<Epoch> commit_horizon(Clock::time_point now, Epoch target) const;
   // The horizon at `now` (nullopt: no epoch was committed `keep` ago).
   std::optional<Epoch> horizon(Clock::time_point now) const;
   // When the horizon moves next without another commit (time_point::max(): never).

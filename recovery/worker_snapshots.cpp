@@ -43,10 +43,13 @@ void WorkerSnapshots::put(std::uint32_t node, std::uint64_t hash, std::string_vi
   const auto state_key = [&](std::string& out) {
     layout::append_state_key(out, node, hash, key, tag);
   };
+  // Versioned (the tag ends the key): the commit erases what the put supersedes.
   if (value) {
-    batches_[p].put_with(state_key, [&](std::string& out) { layout::append_value(out, *value); });
+    batches_[p].put_with(
+        state_key, [&](std::string& out) { layout::append_value(out, *value); }, true);
   } else {
-    batches_[p].put_with(state_key, [](std::string& out) { layout::append_tombstone(out); });
+    batches_[p].put_with(
+        state_key, [](std::string& out) { layout::append_tombstone(out); }, true);
   }
 }
 

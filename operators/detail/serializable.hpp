@@ -5,12 +5,15 @@
 // member (or cereal's save/load pair).
 #pragma once
 
+#include <cstdint>
+#include <cstring>
 #include <istream>
 #include <ostream>
 #include <stdexcept>
 #include <streambuf>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include <cereal/archives/binary.hpp>
 #include <cereal/types/array.hpp>
@@ -62,9 +65,25 @@ class ViewBuf final : public std::streambuf {
   }
 };
 
+// The types append_bytes encodes itself, as cereal's binary archive does (a number's
+// bytes; a string's length as a u64, then its bytes), without an archive's stream per
+// value: the snapshot of a key costs a copy. (bool goes through cereal: its decode
+// must refuse bytes other than 0 and 1.)
+template <class T>
+concept RawBytes = (std::is_arithmetic_v<T> || std::is_enum_v<T>)&&!std::is_same_v<T, bool>;
+
 // Appends cereal's binary encoding of `value` to `out`.
 template <class T>
 void append_bytes(std::string& out, const T& value) {
+  if constexpr (RawBytes<T>) {
+    out.append(reinterpret_cast<const char*>(&value), sizeof(T));
+    return;
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    const auto n = static_cast<std::uint64_t>(value.size());
+    out.append(reinterpret_cast<const char*>(&n), sizeof n);
+    out.append(value);
+    return;
+  }
   AppendBuf buf(out);
   std::ostream os(&buf);
   cereal::BinaryOutputArchive archive(os);
@@ -80,6 +99,24 @@ std::string to_bytes(const T& value) {
 // bytes are not a whole encoding of a T.
 template <class T>
 T from_bytes(std::string_view bytes, const char* what) {
+  if constexpr (RawBytes<T>) {
+    if (bytes.size() != sizeof(T)) {
+      throw std::runtime_error(std::string("cannot decode ") + what + " (" +
+                               std::to_string(bytes.size()) + " bytes for a " +
+                               std::to_string(sizeof(T)) + "-byte number)");
+    }
+    T value;
+    std::memcpy(&value, bytes.data(), sizeof(T));
+    return value;
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    std::uint64_t n = 0;
+    if (bytes.size() < sizeof n ||
+        (std::memcpy(&n, bytes.data(), sizeof n), n != bytes.size() - sizeof n)) {
+      throw std::runtime_error(std::string("cannot decode ") + what +
+                               " (a string's length does not match its bytes)");
+    }
+    return std::string(bytes.substr(sizeof n));
+  }
   ViewBuf buf(bytes);
   std::istream is(&buf);
   T value{};

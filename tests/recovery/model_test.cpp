@@ -6,8 +6,8 @@
 #include <sluice/recovery/fault_store.hpp>
 
 #include <algorithm>
-#include <iterator>
 #include <cstdlib>
+#include <iterator>
 #include <memory>
 #include <random>
 #include <string>
@@ -92,9 +92,8 @@ Dataflow model_flow(const Model& m, const fs::path& dir) {
     total += v;
     return total;
   });
-  auto sum_lines = op::map("sum_lines", sums, [](const Item& kv) {
-    return kv.first + " " + std::to_string(kv.second);
-  });
+  auto sum_lines = op::map(
+      "sum_lines", sums, [](const Item& kv) { return kv.first + " " + std::to_string(kv.second); });
   op::output("sums", sum_lines, io::FileSink<std::string>(dir / "sums"));
 
   const window::EventClock clock{window::Millis(m.epoch_ms), window::Millis(0)};
@@ -102,8 +101,8 @@ Dataflow model_flow(const Model& m, const fs::path& dir) {
   auto timed = timed_of("timed", in, [len](const Item& kv, Epoch e) {
     std::int64_t at = static_cast<std::int64_t>(e) * len + ((kv.second % len) + len) % len;
     if (kv.second % 10 == 3) at -= 2 * len;  // behind its epoch: late
-    return Timed(kv.first,
-                 window::Timed<std::int64_t>{kv.second, window::EventTime(window::Millis(at)), false});
+    return Timed(kv.first, window::Timed<std::int64_t>{
+                               kv.second, window::EventTime(window::Millis(at)), false});
   });
   using Acc = std::pair<std::int64_t, std::int64_t>;
   const auto fold = [](Acc a, std::int64_t v) { return Acc{a.first + 1, a.second + v}; };
@@ -112,15 +111,16 @@ Dataflow model_flow(const Model& m, const fs::path& dir) {
   auto windows = [&] {
     switch (m.windower) {
       case 0:
-        return window::fold_window("win", timed, clock, window::TumblingWindower(window::Millis(3 * len)),
-                                   start, fold);
-      case 1:
         return window::fold_window("win", timed, clock,
-                                   window::SlidingWindower(window::Millis(4 * len), window::Millis(len)),
-                                   start, fold);
+                                   window::TumblingWindower(window::Millis(3 * len)), start, fold);
+      case 1:
+        return window::fold_window(
+            "win", timed, clock,
+            window::SlidingWindower(window::Millis(4 * len), window::Millis(len)), start, fold);
       default:
-        return window::fold_window("win", timed, clock, window::SessionWindower(window::Millis(2 * len)),
-                                   start, fold, merge);
+        return window::fold_window("win", timed, clock,
+                                   window::SessionWindower(window::Millis(2 * len)), start, fold,
+                                   merge);
     }
   }();
   auto window_lines = op::map("window_lines", windows.down, [](const auto& kv) {
@@ -144,8 +144,9 @@ std::vector<std::string> sorted_lines(const fs::path& path) {
 
 }  // namespace
 
-TEST_CASE("a run crashed through its store at random commits and resumed at other worker "
-          "counts ends with the output of a run without recovery") {
+TEST_CASE(
+    "a run crashed through its store at random commits and resumed at other worker "
+    "counts ends with the output of a run without recovery") {
   const std::uint64_t seed = model_seed();
   INFO("seed " << seed << " (rerun with SLUICE_SEED=" << seed << ")");
   std::mt19937_64 rng(seed);

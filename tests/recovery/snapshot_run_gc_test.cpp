@@ -1,7 +1,8 @@
 // Tests for the garbage collection in SnapshotRun's writer (recovery/snapshot_run.hpp,
-// -b/--backup-interval): with 0 the versions a commit supersedes are erased right
-// after it, a longer interval keeps them, and a resumed store is swept; and a clean
-// stop during one of the writer's commits still commits what was handed over.
+// -b/--backup-interval): with 0 the versions a commit supersedes are erased in it (one
+// partition) or right after it (more), a longer interval keeps them, and a resumed
+// store is swept; and a clean stop during one of the writer's commits still commits
+// what was handed over.
 #include <sluice/recovery/key_versions.hpp>
 #include <sluice/recovery/layout.hpp>
 #include <sluice/recovery/memory_store.hpp>
@@ -24,7 +25,7 @@ using std::chrono::milliseconds;
 
 namespace {
 
-constexpr std::uint32_t kPartitions = 2;
+constexpr std::uint32_t kPartitions = 2;  // but where a test says otherwise
 
 SnapshotRun::Options options(milliseconds backup) {
   SnapshotRun::Options o;
@@ -33,16 +34,17 @@ SnapshotRun::Options options(milliseconds backup) {
   return o;
 }
 
-std::uint32_t partition_of_key(std::uint64_t hash) {
-  return layout::partition_of(1, hash, kPartitions);
+std::uint32_t partition_of_key(std::uint64_t hash, std::uint32_t partitions = kPartitions) {
+  return layout::partition_of(1, hash, partitions);
 }
 
-// Versions tagged 1..3 of keys 1..4 (hash = key), key 4's last one a tombstone.
-std::vector<Batch> rewrites() {
-  std::vector<Batch> batches(kPartitions);
+// Versions tagged 1..3 of keys 1..4 (hash = key), key 4's last one a tombstone, as
+// workers write them (versioned).
+std::vector<Batch> rewrites(std::uint32_t partitions = kPartitions) {
+  std::vector<Batch> batches(partitions);
   for (std::uint64_t k = 1; k <= 4; ++k) {
     for (Epoch tag = 1; tag <= 3; ++tag) {
-      batches[partition_of_key(k)].put(
+      batches[partition_of_key(k, partitions)].put_versioned(
           layout::state_key(1, k, named("key", k), tag),
           k == 4 && tag == 3 ? layout::tombstone() : layout::value(named("v", tag)));
     }
@@ -101,7 +103,17 @@ void finish(const std::shared_ptr<Store>& store, milliseconds backup, std::vecto
 
 }  // namespace
 
-TEST_CASE("with no backup interval a commit's superseded versions and tombstones are erased") {
+TEST_CASE("with one partition and no backup interval a commit erases what it supersedes") {
+  auto store = std::make_shared<MemoryStore>(1);
+  finish(store, milliseconds(0), rewrites(1));
+  CHECK(state_versions(*store) == 3);  // the latest of keys 1 to 3; key 4 was discarded
+  for (std::uint64_t k = 1; k <= 3; ++k) {
+    const auto latest = store->get(0, layout::state_key(1, k, named("key", k), 3));
+    CHECK(latest == std::optional<std::string>(layout::value("v3")));
+  }
+}
+
+TEST_CASE("with several partitions a commit's superseded versions are erased after it") {
   auto store = std::make_shared<MemoryStore>(kPartitions);
   finish(store, milliseconds(0), rewrites());
   CHECK(state_versions(*store) == 3);  // the latest of keys 1 to 3; key 4 was discarded

@@ -37,15 +37,21 @@ KeyVersions versions_of(std::vector<std::pair<Epoch, bool>> tags) {
 // collector learns of them, and what it finds due at `now` is erased.
 class Writer {
  public:
-  Writer(Store& store, milliseconds keep) : store_(store), gc_(keep, store.partitions()) {}
+  // collecting = false: a store that keeps every version (the reference).
+  Writer(Store& store, milliseconds keep, bool collecting = true)
+      : store_(store), gc_(keep, store.partitions()), collecting_(collecting) {}
 
+  // As SnapshotRun's writer: the batches supersede at the commit's horizon.
   void commit(Clock::time_point now, Epoch committed, std::vector<Batch> batches) {
     batches.resize(store_.partitions());
+    const std::optional<Epoch> horizon =
+        collecting_ ? gc_.commit_horizon(now, committed) : std::nullopt;
     for (std::uint32_t p = 0; p < store_.partitions(); ++p) {
+      if (horizon) batches[p].set_horizon(Batch::Horizon{*horizon, layout::kLiveByte});
       batches[p].put(layout::meta_key("durable"), layout::encode_u64(committed));
       store_.commit(p, batches[p], Durability::Buffered);
     }
-    gc_.committed(now, committed, batches);
+    gc_.committed(now, committed, batches, horizon);
   }
   void collect(Clock::time_point now) {
     if (!gc_.due(now)) return;
@@ -59,6 +65,7 @@ class Writer {
  private:
   Store& store_;
   VersionCollector gc_;
+  bool collecting_;
 };
 
 struct Key {
@@ -133,7 +140,7 @@ TEST_CASE("collecting changes no read at or after the horizon, randomized") {
     MemoryStore collected(partitions);
     MemoryStore reference(partitions);
     auto gc = std::make_unique<Writer>(collected, keep);
-    Writer plain(reference, keep);
+    Writer plain(reference, keep, false);
     const auto keys = some_keys(1 + rng() % 12);
     std::vector<Epoch> last(keys.size(), 0);
     Clock::time_point now{};
@@ -151,7 +158,7 @@ TEST_CASE("collecting changes no read at or after the horizon, randomized") {
         const Epoch high = committed + 2;
         if (low > high) continue;
         last[k] = low + rng() % (high - low + 1);
-        batches[keys[k].partition(partitions)].put(
+        batches[keys[k].partition(partitions)].put_versioned(
             keys[k].at(last[k]),
             rng() % 5 == 0 ? layout::tombstone() : layout::value(named("v", rng() % 1000)));
       }
@@ -189,28 +196,34 @@ TEST_CASE("collecting changes no read at or after the horizon, randomized") {
 }
 
 TEST_CASE("a store rewritten at every epoch keeps the same number of versions") {
-  for (const milliseconds keep : {milliseconds(0), milliseconds(30)}) {
-    CAPTURE(keep.count());
-    MemoryStore store(3);
-    Writer writer(store, keep);
-    const auto keys = some_keys(20);
-    Clock::time_point now{};
-    std::vector<std::size_t> counts;
-    for (Epoch e = 1; e <= 200; ++e) {
-      std::vector<Batch> batches(3);
-      for (const Key& key : keys) {
-        batches[key.partition(3)].put(key.at(e), layout::value(named("value", e)));
+  for (const std::uint32_t partitions : {1u, 3u}) {
+    for (const milliseconds keep : {milliseconds(0), milliseconds(30)}) {
+      CAPTURE(partitions);
+      CAPTURE(keep.count());
+      MemoryStore store(partitions);
+      Writer writer(store, keep);
+      const auto keys = some_keys(20);
+      Clock::time_point now{};
+      std::vector<std::size_t> counts;
+      for (Epoch e = 1; e <= 200; ++e) {
+        std::vector<Batch> batches(partitions);
+        for (const Key& key : keys) {
+          batches[key.partition(partitions)].put_versioned(key.at(e),
+                                                           layout::value(named("value", e)));
+        }
+        now += milliseconds(10);
+        writer.commit(now, e, batches);
+        writer.collect(now);
+        if (e > 10) counts.push_back(state_versions(store));
       }
-      now += milliseconds(10);
-      writer.commit(now, e, batches);
-      writer.collect(now);
-      if (e > 10) counts.push_back(state_versions(store));
+      // Each key keeps its latest version, plus those within the interval (10 ms apart).
+      const std::size_t expected = keys.size() * (1 + static_cast<std::size_t>(keep.count()) / 10);
+      CHECK(counts.front() == expected);
+      CHECK(counts.back() == expected);
+      // With one partition and no interval each commit finishes its own superseding.
+      if (partitions == 1 && keep.count() == 0) CHECK(writer.gc().remembered_keys() == 0);
+      CHECK(writer.gc().remembered_keys() <= keys.size() * (1 + keep.count() / 10 + 1));
     }
-    // Each key keeps its latest version, plus those within the interval (10 ms apart).
-    const std::size_t expected = keys.size() * (1 + static_cast<std::size_t>(keep.count()) / 10);
-    CHECK(counts.front() == expected);
-    CHECK(counts.back() == expected);
-    CHECK(writer.gc().remembered_keys() <= keys.size() * (1 + keep.count() / 10 + 1));
   }
 }
 
@@ -218,21 +231,32 @@ TEST_CASE("a superseded version is kept until the backup interval has passed") {
   MemoryStore store(1);
   Writer writer(store, milliseconds(1000));
   const Key key = some_keys(1)[0];
+  const Key gone = some_keys(2)[1];
   const Clock::time_point t0{};
   std::vector<Batch> first(1);
-  first[0].put(key.at(1), layout::value("old"));
+  first[0].put_versioned(key.at(1), layout::value("old"));
+  first[0].put_versioned(gone.at(1), layout::value("old"));
   writer.commit(t0, 1, first);
   std::vector<Batch> second(1);
-  second[0].put(key.at(2), layout::value("new"));
+  second[0].put_versioned(key.at(2), layout::value("new"));
+  second[0].put_versioned(gone.at(2), layout::tombstone());
   writer.commit(t0 + milliseconds(500), 2, second);
-  writer.collect(t0 + milliseconds(1400));  // horizon 1: the old version is still needed
-  CHECK(state_versions(store) == 2);
+  writer.collect(t0 + milliseconds(1400));  // horizon 1: the old versions are still needed
+  CHECK(state_versions(store) == 4);
   CHECK(writer.gc().horizon(t0 + milliseconds(1400)) == std::optional<Epoch>(1));
   CHECK(writer.gc().next_move(t0 + milliseconds(1400)) == t0 + milliseconds(1500));
-  writer.collect(t0 + milliseconds(1500));  // horizon 2
+  writer.collect(t0 + milliseconds(1500));  // horizon 2: the old version and the discarded key go
   CHECK(state_versions(store) == 1);
   CHECK(read_at(store, key, 2) == layout::value("new"));
+  CHECK(read_at(store, gone, 2).empty());
   CHECK(writer.gc().remembered_keys() == 0);
+  // A later put keeps what it supersedes for the interval too.
+  std::vector<Batch> third(1);
+  third[0].put_versioned(key.at(3), layout::value("newer"));
+  writer.commit(t0 + milliseconds(2600), 3, third);
+  CHECK(state_versions(store) == 2);
+  CHECK(read_at(store, key, 2) == layout::value("new"));
+  CHECK(read_at(store, key, 3) == layout::value("newer"));
 }
 
 TEST_CASE("a resumed store is swept whole once its committed epoch reaches the horizon") {
